@@ -1,0 +1,110 @@
+"""The ``nexc`` command line. Subcommands are imported only when run, so ``nexc --version`` and
+``nexc lint`` start fast. :data:`COMMANDS` is the one list of subcommands.
+
+Exit codes: 0 success (no errors), 1 errors found in the input, 2 usage or internal error.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+
+import click
+
+from nexc.version import __version__
+
+#: name → "module:attribute" of a click command; loaded on first use.
+COMMANDS: dict[str, str] = {
+    "lint": "nexc.commands.lint:lint",
+    "check": "nexc.commands.lint:check",
+    "fmt": "nexc.commands.fmt:fmt",
+    "convert": "nexc.commands.convert:convert",
+    "schema": "nexc.commands.schema:schema",
+    "build": "nexc.commands.build:build",
+    "explain": "nexc.commands.explain:explain",
+    "run": "nexc.runtime.cli:run",
+    "formats": "nexc.formats.cli:formats",
+    "convert-trajectory": "nexc.formats.cli:convert_trajectory",
+}
+
+_HELP = {
+    "lint": "Check specs (files or folders) and report every problem.",
+    "check": "Check one spec and report every problem (like lint).",
+    "fmt": "Format .nex files canonically (--check to only verify).",
+    "convert": "Convert a spec to .nex, nexc YAML or NexAU YAML.",
+    "schema": "Print the JSON Schema of nexc YAML.",
+    "build": "Check a spec and write build outputs (manifest, bundle, NexAU, dataset).",
+    "explain": "Print the documentation of a diagnostic code.",
+    "run": "Run a framework on a task (live, or replaying a trajectory).",
+    "formats": "List, render and parse tool-call formats.",
+    "convert-trajectory": "Rewrite recorded trajectories into another tool-call format.",
+}
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported when invoked (or when help lists them)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [n for n, ref in COMMANDS.items() if _installed(ref.split(":")[0])]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        ref = COMMANDS.get(name)
+        if ref is None:
+            return None
+        mod, _, attr = ref.partition(":")
+        try:
+            module = importlib.import_module(mod)
+        except ModuleNotFoundError as exc:
+            if exc.name and mod.startswith(exc.name):
+                return None
+            raise
+        return getattr(module, attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(n, _HELP.get(n, "")) for n in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="nexc", message="%(prog)s %(version)s")
+def cli() -> None:
+    """nexc — a compiler for LLM agent systems.
+
+    Write agents and multi-agent frameworks as .nex or nexc YAML (NexAU and NexA4A YAML are read too);
+    nexc checks them, reporting every problem with its file, line and column, and builds them into
+    runnable bundles, NexAU configurations and training data.
+
+    \b
+    Examples:
+      nexc lint specs/                      check every spec below a folder
+      nexc build research.nex -o build/     check and build
+      nexc explain NEX301                   what a diagnostic means and how to fix it
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: runs the CLI and maps unexpected exceptions to exit code 2."""
+    try:
+        cli.main(args=argv, prog_name="nexc", standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # never a traceback for the user
+        import os
+        import traceback
+
+        if os.environ.get("NEXC_DEBUG"):
+            traceback.print_exc()
+        click.echo(f"nexc: internal error: {type(exc).__name__}: {exc} (set NEXC_DEBUG=1 for the traceback)", err=True)
+        sys.exit(2)

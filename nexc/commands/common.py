@@ -1,0 +1,47 @@
+"""Helpers shared by CLI subcommands: printing diagnostics and choosing exit codes."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+FORMAT_CHOICE = click.Choice(["text", "json"])
+FROM_CHOICE = click.Choice(["nex", "yaml", "nexau", "nexa4a"])
+
+
+def use_colour() -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set."""
+    import os
+
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def print_diagnostics(diags, fmt: str = "text", *, err: bool = False) -> None:
+    """Render ``diags`` in ``fmt`` to stdout (or stderr)."""
+    from nexc.diagnostics.render import render_json, render_text
+
+    if fmt == "json":
+        click.echo(render_json(diags), nl=False, err=err)
+    else:
+        click.echo(render_text(diags, colour=use_colour() and not err), nl=False, err=err)
+
+
+def exit_code(diags) -> int:
+    """0 clean, 1 errors in the input, 2 when nexc itself failed."""
+    if any(d.code == "NEX900" for d in diags):
+        return 2
+    return 1 if any(d.severity == "error" for d in diags) else 0
+
+
+def compile_or_exit(spec: str, kind: str | None, fmt: str = "text", **kw):
+    """Compile ``spec``; on errors print the diagnostics and exit 1 (2 for internal errors)."""
+    from nexc.pipeline import compile_path
+
+    res = compile_path(spec, kind=kind, **kw)
+    diags = res.reporter.sorted()
+    if res.framework is None or res.reporter.has_errors:
+        print_diagnostics(diags, fmt, err=fmt == "text")
+        sys.exit(exit_code(diags) or 1)
+    if diags and fmt == "text":
+        print_diagnostics(diags, fmt, err=True)
+    return res

@@ -1,0 +1,46 @@
+"""Emitters: what ``nexc build --target T`` writes. :data:`EMITTERS` maps targets to ``module:function``
+(``emit(fw, ctx, out: OutputDir) -> str | None``, returning a line to print); plugins add more through
+the ``nexc.emitters`` entry-point group."""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import Callable
+
+EMITTERS: dict[str, str] = {
+    "manifest": "nexc.emit.manifest:emit",
+    "bundle": "nexc.emit.bundle:emit",
+    "nexau": "nexc.emit.nexau_export:emit",
+    "dataset": "nexc.emit.dataset:emit",
+}
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def _entry_points() -> dict[str, str]:
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep.value for ep in entry_points(group="nexc.emitters")}
+
+
+def targets() -> list[str]:
+    """Every target whose emitter module is installed."""
+    out = []
+    for name, ref in {**EMITTERS, **_entry_points()}.items():
+        if _installed(ref.split(":")[0]):
+            out.append(name)
+    return out
+
+
+def get_emitter(target: str) -> Callable:
+    """The emit function for ``target``; ``KeyError`` if there is none."""
+    ref = EMITTERS.get(target) or _entry_points().get(target)
+    if ref is None or not _installed(ref.split(":")[0]):
+        raise KeyError(target)
+    mod, _, attr = ref.partition(":")
+    return getattr(importlib.import_module(mod), attr)

@@ -1,0 +1,75 @@
+"""Located values: the common currency between the text frontends and the surface builder.
+
+A frontend (``.nex`` or YAML) turns its syntax into :class:`Loc` trees — plain values with a span on
+every node — and :mod:`nexc.frontend.build` turns those into surface IR, checking keys and types the
+same way for every frontend.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from nexc.ir.base import Span
+
+
+@dataclass(frozen=True)
+class Call:
+    """A function-call value of the ``.nex`` language: ``env("X", "d")``, ``file("p")``, ``template(...)``,
+    ``python("m:f")``, ``stdlib("name")``. ``name_span`` locates the function name."""
+
+    name: str
+    args: tuple["Loc", ...] = ()
+    kwargs: dict[str, "Loc"] = field(default_factory=dict)
+    name_span: Span | None = None
+
+
+@dataclass(frozen=True)
+class Loc:
+    """A value with its span. ``value`` is None, bool, int, float, str, a list of Loc, a dict of str to Loc
+    (insertion-ordered; ``key_spans`` holds the span of each key) or a :class:`Call`."""
+
+    value: Any
+    span: Span
+    key_spans: dict[str, Span] | None = None
+
+    def plain(self) -> Any:
+        """The value with all locations stripped (calls become ``{"$call": name, ...}``)."""
+        v = self.value
+        if isinstance(v, list):
+            return [x.plain() for x in v]
+        if isinstance(v, dict):
+            return {k: x.plain() for k, x in v.items()}
+        if isinstance(v, Call):
+            return {"$call": v.name, "args": [a.plain() for a in v.args],
+                    "kwargs": {k: a.plain() for k, a in v.kwargs.items()}}
+        return v
+
+    def key_span(self, key: str) -> Span:
+        """The span of ``key`` in this mapping (the value's span if the key's is unknown)."""
+        if self.key_spans and key in self.key_spans:
+            return self.key_spans[key]
+        v = self.value[key] if isinstance(self.value, dict) and key in self.value else self
+        return v.span
+
+
+def type_name(v: Any) -> str:
+    """The user-facing name of a located value's type."""
+    if isinstance(v, Loc):
+        v = v.value
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "boolean"
+    if isinstance(v, int):
+        return "integer"
+    if isinstance(v, float):
+        return "number"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, list):
+        return "list"
+    if isinstance(v, dict):
+        return "map"
+    if isinstance(v, Call):
+        return f"{v.name}(…)"
+    return type(v).__name__

@@ -1,0 +1,186 @@
+"""The resolved IR: the one model of a framework that every later pass, emitter and the runtime read.
+
+It is produced only by :mod:`nexc.passes.resolve` from the surface IR. References between
+declarations are kept as names (checked to exist); files named by the spec are kept as paths
+relative to the framework's root directory (the directory of the root spec), with their text
+loaded where the build needs it.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import Field
+
+from nexc.ir.base import Node
+
+#: Any JSON value (tool schemas, metadata, storage seeds, middleware parameters).
+JSON = Any
+
+
+class EnvRef(Node):
+    """``env("NAME", default)``: read from the environment when the framework runs, never at build time."""
+
+    kind: Literal["env"] = "env"
+    name: str
+    default: str | None = None
+
+
+Text = Union[EnvRef, str]
+Scalar = Union[EnvRef, bool, int, float, str, None]
+
+
+class Llm(Node):
+    """A model endpoint and its sampling settings."""
+
+    name: str
+    model: Text | None = None
+    base_url: Text | None = None
+    api_key: Text | None = None
+    temperature: float | EnvRef | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    timeout: float | None = None
+    max_retries: int | None = None
+    params: dict[str, JSON] = Field(default_factory=dict)
+
+
+class Binding(Node):
+    """Where a tool's implementation lives: ``python "module:function"`` or ``stdlib "name"``."""
+
+    kind: Literal["python", "stdlib"]
+    target: str
+
+
+class Tool(Node):
+    """A function the model may call. ``parameters`` is a JSON Schema of type object."""
+
+    name: str
+    description: str = ""
+    parameters: dict[str, JSON] = Field(default_factory=lambda: {"type": "object", "properties": {}})
+    returns: dict[str, JSON] | None = None
+    binding: Binding | None = None
+    parallel: bool = True
+    extra_kwargs: dict[str, JSON] = Field(default_factory=dict)
+    lazy: bool = False
+
+
+class McpServer(Node):
+    """An MCP server whose tools an agent may use (``server.tool`` or ``server.*``)."""
+
+    name: str
+    transport: Literal["stdio", "http", "sse"]
+    command: Text | None = None
+    args: tuple[Text, ...] = ()
+    env: dict[str, Text] = Field(default_factory=dict)
+    cwd: str | None = None
+    url: Text | None = None
+    headers: dict[str, Text] = Field(default_factory=dict)
+    connect_timeout: float | None = None
+    call_timeout: float | None = None
+    include: tuple[str, ...] | None = None
+    exclude: tuple[str, ...] = ()
+
+
+class Skill(Node):
+    """A folder with a ``SKILL.md``; its brief goes into the prompt, details load on demand."""
+
+    name: str
+    path: str
+    description: str | None = None
+
+
+class Prompt(Node):
+    """A system prompt: inline text or a file, optionally a Jinja template with declared variables."""
+
+    text: str | None = None
+    file: str | None = None
+    template: bool = False
+    variables: tuple[str, ...] = ()
+
+
+class ToolRef(Node):
+    """An agent's use of a declared tool."""
+
+    kind: Literal["tool"] = "tool"
+    name: str
+
+
+class AgentRef(Node):
+    """An agent's use of another agent as a tool (delegation)."""
+
+    kind: Literal["agent"] = "agent"
+    name: str
+
+
+class McpSelection(Node):
+    """An agent's use of an MCP server's tools: all of them (``tools is None``) or the listed ones."""
+
+    kind: Literal["mcp"] = "mcp"
+    server: str
+    tools: tuple[str, ...] | None = None
+
+
+class SkillRef(Node):
+    """An agent's use of a skill."""
+
+    kind: Literal["skill"] = "skill"
+    name: str
+
+
+ToolsetEntry = Annotated[Union[ToolRef, AgentRef, McpSelection, SkillRef], Field(discriminator="kind")]
+
+
+class Limits(Node):
+    """Run limits of one agent. ``max_depth`` bounds recursive delegation through this agent."""
+
+    max_iterations: int = 100
+    context_tokens: int = 128_000
+    max_depth: int | None = None
+
+
+class Extension(Node):
+    """A Python object plugged into an agent (middleware, hook, tracer, token counter)."""
+
+    kind: Literal["middleware", "hook", "tracer", "token_counter", "plugin"] = "middleware"
+    target: str
+    params: dict[str, JSON] = Field(default_factory=dict)
+
+
+class Agent(Node):
+    """One agent: its prompt, model, toolset (tools, sub-agents, MCP tools, skills) and limits."""
+
+    name: str
+    description: str = ""
+    llm: str | None = None
+    prompt: Prompt | None = None
+    tools: tuple[ToolsetEntry, ...] = ()
+    stop_tools: tuple[str, ...] = ()
+    limits: Limits = Field(default_factory=Limits)
+    tool_format: str = "openai"
+    parallel_tool_calls: bool = True
+    storage_seed: dict[str, JSON] = Field(default_factory=dict)
+    extensions: tuple[Extension, ...] = ()
+    context: dict[str, JSON] = Field(default_factory=dict)
+
+
+class Framework(Node):
+    """A whole framework: the declarations and the entry agent."""
+
+    name: str
+    description: str = ""
+    language_version: int = 1
+    llms: tuple[Llm, ...] = ()
+    tools: tuple[Tool, ...] = ()
+    mcp_servers: tuple[McpServer, ...] = ()
+    skills: tuple[Skill, ...] = ()
+    agents: tuple[Agent, ...] = ()
+    entry: str
+    metadata: dict[str, JSON] = Field(default_factory=dict)
+
+    def agent(self, name: str) -> Agent | None:
+        """The agent called ``name``, if any."""
+        return next((a for a in self.agents if a.name == name), None)
+
+    def tool(self, name: str) -> Tool | None:
+        """The tool called ``name``, if any."""
+        return next((t for t in self.tools if t.name == name), None)

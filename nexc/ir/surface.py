@@ -1,0 +1,78 @@
+"""The surface IR: what one source file says, as written, before names are resolved.
+
+Both frontends (``.nex`` and nexc YAML, and later the compatibility frontends) produce a
+:class:`SourceFile`. Leaf declarations that hold no references (llms, MCP servers, prompts,
+skills, extensions) reuse the resolved IR classes; everything that refers to other declarations
+keeps the reference as a :class:`Name` with its own span, for :mod:`nexc.passes.resolve` to check.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from nexc.ir.base import Node, Span
+from nexc.ir.model import Binding, Extension, Llm, McpServer, Prompt, Skill
+
+
+class Name(Node):
+    """A reference as written: ``search``, ``visit_page``, ``git.*``, ``git.status``."""
+
+    value: str
+
+
+class SurfaceTool(Node):
+    """A tool declaration; ``parameters`` may be missing for a stdlib binding (the stdlib supplies it)."""
+
+    name: str
+    name_span: Span | None = None
+    description: str | None = None
+    parameters: dict[str, Any] | None = None
+    returns: dict[str, Any] | None = None
+    binding: Binding | None = None
+    parallel: bool | None = None
+    extra_kwargs: dict[str, Any] = Field(default_factory=dict)
+    lazy: bool | None = None
+
+
+class SurfaceAgent(Node):
+    """An agent declaration with its references unresolved."""
+
+    name: str
+    name_span: Span | None = None
+    description: str | None = None
+    llm: Name | None = None
+    prompt: Prompt | None = None
+    tools: tuple[Name, ...] = ()
+    stop_tools: tuple[Name, ...] = ()
+    max_iterations: int | None = None
+    context_tokens: int | None = None
+    max_depth: int | None = None
+    tool_format: Name | None = None
+    parallel_tool_calls: bool | None = None
+    storage_seed: dict[str, Any] = Field(default_factory=dict)
+    extensions: tuple[Extension, ...] = ()
+    context: dict[str, Any] = Field(default_factory=dict)
+
+
+class Import(Node):
+    """``import "other.nex"``: the declarations of another file join this framework."""
+
+    path: str
+
+
+class SourceFile(Node):
+    """Everything one file declares. ``path`` is the file as opened."""
+
+    path: str
+    language_version: int | None = None
+    name: str | None = None
+    description: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    imports: tuple[Import, ...] = ()
+    llms: tuple[Llm, ...] = ()
+    tools: tuple[SurfaceTool, ...] = ()
+    mcp_servers: tuple[McpServer, ...] = ()
+    skills: tuple[Skill, ...] = ()
+    agents: tuple[SurfaceAgent, ...] = ()
+    entry: Name | None = None

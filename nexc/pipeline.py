@@ -1,0 +1,115 @@
+"""The compiler pipeline, in order, in one place.
+
+    frontend (per file) → imports → resolve → checks → optimise → (emitters, chosen by the command)
+
+:data:`CHECKS` and :data:`OPTIMISATIONS` name the pass modules in the order they run; each check is a
+pure function ``check(fw, reporter, ctx)`` and each optimisation ``optimise(fw, ctx) -> fw``.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nexc.diagnostics import Reporter
+from nexc.ir.base import Span
+from nexc.ir.model import Framework
+from nexc.ir.surface import SourceFile
+
+#: Whole-framework checks, in order (module paths; each exposes ``check``).
+CHECKS: tuple[str, ...] = ()
+#: Optimisation passes, in order (module paths; each exposes ``optimise``).
+OPTIMISATIONS: tuple[str, ...] = ()
+
+
+@dataclass
+class Context:
+    """What passes may know besides the IR: where the framework lives and which options were given."""
+
+    root_dir: Path
+    files: list[SourceFile] = field(default_factory=list)
+    options: dict = field(default_factory=dict)
+
+
+@dataclass
+class CompileResult:
+    """The resolved framework (``None`` when it could not be built) and everything reported on the way."""
+
+    framework: Framework | None
+    reporter: Reporter
+    context: Context | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.framework is not None and not self.reporter.has_errors
+
+
+def load_files(path: str, r: Reporter, *, kind: str | None = None) -> list[SourceFile]:
+    """The root file and every file it imports (depth first, each once), parsed by their frontends."""
+    from nexc.frontend import load_source
+
+    root = load_source(path, r, kind=kind)
+    if root is None:
+        return []
+    files, seen = [root], {os.path.realpath(path)}
+
+    def visit(f: SourceFile, stack: tuple[str, ...]) -> None:
+        for imp in f.imports:
+            target = os.path.normpath(os.path.join(os.path.dirname(f.path), imp.path))
+            real = os.path.realpath(target)
+            if real in stack:
+                r.report("NEX007", imp.span, f"import of '{imp.path}' closes a cycle",
+                         notes=tuple(f"imported by {s}" for s in stack[1:]))
+                continue
+            if real in seen:
+                continue
+            if not os.path.exists(target):
+                r.report("NEX006", imp.span, f"imported file '{imp.path}' does not exist (looked for '{target}')")
+                continue
+            seen.add(real)
+            sub = load_source(target, r, span=imp.span)
+            if sub is not None:
+                files.append(sub)
+                visit(sub, stack + (real,))
+
+    visit(root, (os.path.realpath(path),))
+    return files
+
+
+def _guard(r: Reporter, where: Span, fn, *args):
+    try:
+        return fn(*args)
+    except RecursionError:
+        r.report("NEX107", where, "the input is nested too deeply to process")
+    except Exception as exc:  # a bug in nexc must surface as a diagnostic, not a traceback
+        if os.environ.get("NEXC_DEBUG"):
+            traceback.print_exc()
+        r.report("NEX900", where, f"internal error in {getattr(fn, '__module__', '?')}: {type(exc).__name__}: {exc}",
+                 notes=("this is a bug in nexc; set NEXC_DEBUG=1 to see the traceback",))
+    return None
+
+
+def compile_path(path: str | os.PathLike, *, kind: str | None = None, reporter: Reporter | None = None,
+                 options: dict | None = None, optimise: bool = False) -> CompileResult:
+    """Parse, resolve and check the spec at ``path`` (and its imports). Never raises on bad input."""
+    from nexc.passes.resolve import resolve
+    from nexc.source import display_path
+
+    r = reporter or Reporter()
+    shown = display_path(path)
+    where = Span.point(shown)
+    files = _guard(r, where, load_files, str(path), r, kind) or []
+    if not files:
+        return CompileResult(None, r)
+    ctx = Context(root_dir=Path(str(path)).resolve().parent, files=files, options=dict(options or {}))
+    fw = _guard(r, where, lambda: resolve(files, r, root_dir=Path(files[0].path).parent))
+    if fw is None:
+        return CompileResult(None, r, ctx)
+    for mod in CHECKS:
+        _guard(r, fw.span, importlib.import_module(mod).check, fw, r, ctx)
+    if optimise and not r.has_errors:
+        for mod in OPTIMISATIONS:
+            fw = _guard(r, fw.span, importlib.import_module(mod).optimise, fw, ctx) or fw
+    return CompileResult(fw, r, ctx)
