@@ -1,0 +1,47 @@
+"""Text-mode conversations for formats that have no model template of their own (``openai``,
+``nexau_xml``, ``openrouter_xml``, ``pythonic``): ChatML turns, the format's tool prompt in the
+system turn, calls written in the assistant text, results in a ``user`` (or ``tool``) turn."""
+from __future__ import annotations
+
+from nexc.formats.base import Format
+from nexc.formats.messages import message_content
+
+
+class ChatMLTextFormat(Format):
+    """A format whose training text is ChatML with calls written as text."""
+
+    stop_sequences = ("<|im_end|>",)
+    #: role of the turn carrying tool results; consecutive results share one turn when merged
+    results_role = "user"
+    merge_results = True
+
+    def _render_conversation(self, messages, tools, *, add_generation_prompt, **kw):
+        out = []
+        start = 0
+        system = None
+        if messages and messages[0].get("role") == "system":
+            system, start = messages[0]["content"], 1
+        prompt = self.system_prompt_with_tools(system, tools)
+        if system is not None or prompt:
+            out.append("<|im_start|>system\n" + prompt + "<|im_end|>\n")
+        i, n = start, len(messages)
+        while i < n:
+            m = messages[i]
+            role = m.get("role")
+            if role == "assistant":
+                out.append("<|im_start|>assistant\n" + self._render_assistant(m) + "<|im_end|>\n")
+            elif role == "tool":
+                j = i + 1
+                if self.merge_results:
+                    while j < n and messages[j].get("role") == "tool":
+                        j += 1
+                out.append("<|im_start|>" + self.results_role + "\n" + self._render_results(messages[i:j])
+                           + "<|im_end|>\n")
+                i = j
+                continue
+            else:
+                out.append("<|im_start|>" + str(role) + "\n" + message_content(m) + "<|im_end|>\n")
+            i += 1
+        if add_generation_prompt:
+            out.append("<|im_start|>assistant\n")
+        return "".join(out)

@@ -1,0 +1,134 @@
+"""Command-line interface of the formats package (registered by ``nexc.cli``):
+
+    nexc formats list
+    nexc formats render CONVERSATION.json --format qwen3_coder [--generation-prompt]
+    nexc formats parse OUTPUT.txt --format glm45 [--tools TOOLS.json]
+    nexc convert-trajectory IN.jsonl --to mistral:v11 [-o OUT.jsonl] [--from nexau_xml]
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+
+def _read_json(path: str):
+    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def _format_option(**kw):
+    return click.option("--format", "-f", "format_id", required=True, help="format id, e.g. hermes:qwen3", **kw)
+
+
+@click.group("formats")
+def formats() -> None:
+    """Tool-call formats: list them, render conversations, parse model output."""
+
+
+@formats.command("list")
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+def list_cmd(as_json: bool) -> None:
+    """List the formats and the real chat templates they reproduce."""
+    from nexc.formats import get_format, list_formats
+
+    rows = []
+    for fid in list_formats():
+        fmt = get_format(fid)
+        rows.append({"id": fid, "description": fmt.description, "template": fmt.matches_template})
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    width = max(len(r["id"]) for r in rows)
+    for r in rows:
+        click.echo(f"{r['id']:<{width}}  {r['description']}" + (f"  [{r['template']}]" if r["template"] else ""))
+
+
+@formats.command("render")
+@click.argument("conversation", type=click.Path(allow_dash=True))
+@_format_option()
+@click.option("--generation-prompt/--no-generation-prompt", default=False, help="end with the assistant prompt")
+@click.option("--chat-template", is_flag=True, help="print the format's Jinja chat template instead")
+def render_cmd(conversation: str, format_id: str, generation_prompt: bool, chat_template: bool) -> None:
+    """Render CONVERSATION (JSON: {"messages": [...], "tools": [...]}, or a list of messages)."""
+    from nexc.formats import RenderError, get_format
+
+    fmt = _get(format_id)
+    if chat_template:
+        click.echo(fmt.chat_template)
+        return
+    data = _read_json(conversation)
+    messages, tools = (data, None) if isinstance(data, list) else (data.get("messages", []), data.get("tools"))
+    try:
+        click.echo(fmt.render_conversation(messages, tools, add_generation_prompt=generation_prompt), nl=False)
+    except (RenderError, ValueError, TypeError) as exc:
+        raise click.ClickException(f"{fmt.id} cannot render this conversation: {exc}") from None
+
+
+@formats.command("parse")
+@click.argument("output", type=click.Path(allow_dash=True))
+@_format_option()
+@click.option("--tools", "tools_path", type=click.Path(exists=True), help="JSON list of tools (types XML values)")
+def parse_cmd(output: str, format_id: str, tools_path: str | None) -> None:
+    """Parse model OUTPUT (a text file, or - for stdin) into content and tool calls (JSON)."""
+    fmt = _get(format_id)
+    text = sys.stdin.read() if output == "-" else Path(output).read_text(encoding="utf-8")
+    tools = _read_json(tools_path) if tools_path else None
+    if isinstance(tools, dict):
+        tools = tools.get("tools")
+    result = fmt.parse_assistant(text, tools)
+    click.echo(json.dumps({"content": result.content, "reasoning": result.reasoning,
+                           "tool_calls": result.tool_calls, "errors": result.errors}, ensure_ascii=False, indent=2))
+    if result.errors:
+        sys.exit(1)
+
+
+@click.command("convert-trajectory")
+@click.argument("source", type=click.Path(exists=True, allow_dash=True))
+@click.option("--to", "to_format", required=True, help="target format id")
+@click.option("--from", "from_format", default=None, help="source format (default: the record's 'format' or openai)")
+@click.option("-o", "--output", type=click.Path(), default="-", help="output JSONL (default stdout)")
+@click.option("--text-mode", is_flag=True, help="write calls into the assistant text instead of tool_calls")
+@click.option("--no-text", is_flag=True, help="do not add the rendered training text")
+def convert_trajectory(source: str, to_format: str, from_format: str | None, output: str, text_mode: bool,
+                       no_text: bool) -> None:
+    """Rewrite trajectory records (JSON or JSONL with messages and tools) into another format."""
+    from nexc.formats import RenderError
+    from nexc.formats.convert import convert_trajectory as convert
+
+    _get(to_format)
+    raw = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    stripped = raw.lstrip()
+    if stripped.startswith("["):
+        records = json.loads(raw)
+    elif stripped.startswith("{") and "\n{" not in stripped.rstrip():
+        records = [json.loads(raw)]
+    else:
+        records = [json.loads(line) for line in raw.splitlines() if line.strip()]
+    lines, failed = [], 0
+    for n, record in enumerate(records, 1):
+        try:
+            out = convert(record, to_format, from_format=from_format, text_mode=text_mode, add_text=not no_text)
+        except (RenderError, ValueError, TypeError, KeyError) as exc:
+            failed += 1
+            click.echo(f"record {n}: cannot convert: {exc}", err=True)
+            continue
+        lines.append(json.dumps(out, ensure_ascii=False))
+    text = "".join(line + "\n" for line in lines)
+    if output == "-":
+        click.echo(text, nl=False)
+    else:
+        Path(output).write_text(text, encoding="utf-8")
+    if failed:
+        raise click.ClickException(f"{failed} of {len(records)} records could not be converted")
+
+
+def _get(format_id: str):
+    from nexc.formats import get_format
+
+    try:
+        return get_format(format_id)
+    except KeyError as exc:
+        raise click.BadParameter(str(exc.args[0]), param_hint="--format") from None

@@ -1,0 +1,119 @@
+"""Rewriting conversations and trajectory records between formats.
+
+A conversation in *text mode* carries its calls inside the assistant text (``nexau_xml`` runs
+record ``<tool_use>`` blocks in ``content``); in *structured* form (``openai``) they sit in
+``tool_calls``. :func:`convert_messages` reads the calls out of the source format's text,
+makes ids valid for the target (Mistral: 9 alphanumerics, Kimi: ``functions.N:i``), relinks the
+tool results, and writes the calls back as text for a text-mode target (or keeps them
+structured). :func:`convert_trajectory` does that for a record and adds the training text.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from nexc.formats.base import Format
+from nexc.formats.messages import canonical_messages, message_content
+from nexc.formats.parsing import call_id
+from nexc.formats.registry import get_format
+
+_MISTRAL_ID = re.compile(r"[A-Za-z0-9]{9}")
+
+
+def structure_messages(messages: list[dict], fmt: Format | str, tools: list[dict] | None = None) -> tuple[list[dict], list[str]]:
+    """Canonical messages with calls read out of assistant text written in ``fmt``; the errors
+    of blocks that did not parse (those turns keep their raw text)."""
+    fmt = get_format(fmt) if isinstance(fmt, str) else fmt
+    out, errors = [], []
+    for i, m in enumerate(canonical_messages(messages)):
+        if m.get("role") == "assistant" and not m.get("tool_calls") and fmt.name != "openai":
+            parsed = fmt.parse_assistant(message_content(m), tools)
+            errors += [f"message {i}: {e}" for e in parsed.errors]
+            if parsed.tool_calls and not parsed.errors:
+                m = dict(m, content=parsed.content, tool_calls=parsed.tool_calls)
+                if parsed.reasoning is not None and "reasoning_content" not in m:
+                    m["reasoning_content"] = parsed.reasoning
+        out.append(m)
+    return out, errors
+
+
+def relink_ids(messages: list[dict], fmt: Format | str) -> list[dict]:
+    """Give every call an id the target format accepts and point tool results at the new ids
+    (results that name no known id are linked by order)."""
+    fmt = get_format(fmt) if isinstance(fmt, str) else fmt
+    out, mapping, pending = [], {}, []
+    counter = 0
+    for i, m in enumerate(messages):
+        if m.get("role") == "assistant" and m.get("tool_calls"):
+            calls = []
+            for j, call in enumerate(m["tool_calls"]):
+                old = call.get("id")
+                new = _new_id(fmt, old, call["function"]["name"], counter, j, f"{i}:{old}")
+                counter += 1
+                if old is not None:
+                    mapping[old] = new
+                pending.append(new)
+                calls.append(dict(call, id=new))
+            m = dict(m, tool_calls=calls)
+        elif m.get("role") == "tool":
+            old = m.get("tool_call_id")
+            new = mapping.get(old) if old in mapping else (pending[0] if pending else old)
+            if new in pending:
+                pending.remove(new)
+            m = dict(m, tool_call_id=new)
+        out.append(m)
+    return out
+
+
+def _new_id(fmt: Format, old: Any, name: str, counter: int, index: int, seed: str) -> str:
+    if fmt.name == "mistral":
+        return old if isinstance(old, str) and _MISTRAL_ID.fullmatch(old) else call_id(seed, index)
+    if fmt.name == "kimi_k2":
+        return f"functions.{name}:{index if fmt.variant == 'original' else counter}"
+    return old if isinstance(old, str) and old else f"call_{call_id(seed, index)}"
+
+
+def textualise(messages: list[dict], fmt: Format | str) -> list[dict]:
+    """Assistant calls written into ``content`` in ``fmt`` (text mode, no ``tool_calls``)."""
+    fmt = get_format(fmt) if isinstance(fmt, str) else fmt
+    out = []
+    for m in messages:
+        if m.get("role") == "assistant" and m.get("tool_calls"):
+            text = fmt.render_assistant(m)
+            m = {k: v for k, v in m.items() if k != "tool_calls"}
+            m["content"] = text
+        out.append(m)
+    return out
+
+
+def convert_messages(messages: list[dict], from_format: Format | str, to_format: Format | str, *,
+                     tools: list[dict] | None = None, text_mode: bool = False) -> list[dict]:
+    """``messages`` recorded in ``from_format`` rewritten for ``to_format``. Calls stay
+    structured for ``openai`` (and when ``text_mode`` is False); otherwise they are written into
+    the assistant text in the target dialect."""
+    target = get_format(to_format) if isinstance(to_format, str) else to_format
+    structured, _ = structure_messages(messages, from_format, tools)
+    structured = relink_ids(structured, target)
+    return textualise(structured, target) if text_mode and target.name != "openai" else structured
+
+
+def convert_trajectory(record: dict, to_format: str, *, from_format: str | None = None,
+                       text_mode: bool = False, add_text: bool = True, **template_kwargs: Any) -> dict:
+    """A trajectory record (``{"messages": […], "tools": […], …}``) rewritten for ``to_format``:
+    messages with target-valid ids (calls structured, or in the text with ``text_mode``), the
+    ``format`` field updated, parse errors listed under ``format_errors``, and — with
+    ``add_text`` — the training ``text`` rendered by the target format."""
+    target = get_format(to_format)
+    source = from_format or record.get("format") or "openai"
+    tools = record.get("tools")
+    structured, errors = structure_messages(record.get("messages") or [], source, tools)
+    structured = relink_ids(structured, target)
+    out = copy.deepcopy({k: v for k, v in record.items() if k != "messages"})
+    out["messages"] = textualise(structured, target) if text_mode and target.name != "openai" else structured
+    out["format"] = target.id
+    if errors:
+        out["format_errors"] = errors
+    if add_text:
+        out["text"] = target.render_conversation(structured, tools, **template_kwargs)
+    return out

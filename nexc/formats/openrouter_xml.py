@@ -1,0 +1,103 @@
+"""Tool-named XML calls (Cline / Roo-Code style, as used through OpenRouter).
+
+    <get_weather>
+    <city>Paris</city>
+    </get_weather>
+
+The outer tag is the tool name, each child a parameter. Only the tools given to the parser are
+recognised (any other tag is text), so ``parse_assistant`` needs ``tools``. Strings are written
+raw, other values as JSON.
+"""
+from __future__ import annotations
+
+from nexc.formats.base import ParseResult
+from nexc.formats.chatml import ChatMLTextFormat
+from nexc.formats.messages import dumps, message_content, tool_functions
+from nexc.formats.nexau_xml import XML_NAME, parse_children
+from nexc.formats.parsing import call_id, make_call, outside_text, parameter_schemas, typed_value
+from nexc.formats.xmlcommon import json_or_raw, value_problems
+
+
+def _call(call: dict) -> str:
+    fn = call["function"]
+    name = fn["name"]
+    return ("<" + name + ">\n"
+            + "".join("<" + k + ">" + json_or_raw(v) + "</" + k + ">\n" for k, v in fn["arguments"].items())
+            + "</" + name + ">")
+
+
+class OpenRouterXml(ChatMLTextFormat):
+    """``<N><k>v</k></N>`` calls."""
+
+    name = "openrouter_xml"
+    template_name = "openrouter_xml"
+    description = "OpenRouter/Cline XML: <N><k>v</k></N>"
+    untyped_values = True
+
+    def _render_tools(self, tools):
+        parts = ["# Tools\n\nUse a tool by writing an XML block named after it, one child tag per parameter:\n\n"
+                 "<tool_name>\n<parameter_name>value</parameter_name>\n</tool_name>\n\n"
+                 "String values are written as they are; other values as JSON."]
+        for fn in tool_functions(tools):
+            parts.append(f"\n\n## {fn.get('name')}\n{fn.get('description', '')}\n"
+                         f"Parameters (JSON Schema): {dumps(fn.get('parameters', {}))}")
+        return "".join(parts)
+
+    def _render_assistant(self, message):
+        content = message_content(message)
+        calls = "\n".join(_call(c) for c in message.get("tool_calls") or ())
+        if content and calls:
+            return content + "\n\n" + calls
+        return content or calls
+
+    def _render_results(self, messages):
+        return "\n".join("[" + str(m.get("name", "tool")) + "] Result:\n" + message_content(m) for m in messages)
+
+    def _parse(self, text, tools):
+        schemas = parameter_schemas(tools)
+        names = [n for n in schemas if XML_NAME.fullmatch(n)]
+        found = []
+        for name in names:
+            pos = 0
+            while True:
+                start = text.find("<" + name + ">", pos)
+                if start < 0:
+                    break
+                body_start = start + len(name) + 2
+                close = text.find("</" + name + ">", body_start)
+                end = len(text) if close < 0 else close + len(name) + 3
+                found.append((start, end, text[body_start: close if close >= 0 else len(text)], name))
+                pos = end
+        found.sort()
+        calls, spans, last_end = [], [], -1
+        for start, end, body, name in found:
+            if start < last_end:  # a tool-named tag inside another call's value
+                continue
+            props = schemas.get(name, {})
+            args = {k: typed_value(v, props.get(k)) for k, v in parse_children(body)}
+            calls.append(make_call(name, args, call_id(text, len(calls))))
+            spans.append((start, end))
+            last_end = end
+        return ParseResult(outside_text(text, spans), calls, [])
+
+    def _check(self, message, tools):
+        problems = value_problems(message, tools, spell=json_or_raw, forbidden=())
+        known = set(parameter_schemas(tools))
+        content = message_content(message)
+        for i, call in enumerate(message.get("tool_calls") or ()):
+            name = call["function"]["name"]
+            if not isinstance(name, str) or not XML_NAME.fullmatch(name):
+                problems.append(f"call {i + 1}: tool name {name!r} is not an XML tag name")
+            elif name not in known:
+                problems.append(f"call {i + 1}: tool {name!r} is not among the tools (the parser only "
+                                "recognises declared tools)")
+            for key, value in call["function"]["arguments"].items():
+                text = json_or_raw(value)
+                if not isinstance(key, str) or not XML_NAME.fullmatch(key):
+                    problems.append(f"call {i + 1}: parameter name {key!r} is not an XML tag name")
+                elif "</" + key + ">" in text or ("</" + str(name) + ">") in text:
+                    problems.append(f"call {i + 1}: value of {key!r} contains a closing tag")
+        for name in known:
+            if "<" + name + ">" in content:
+                problems.append(f"content contains <{name}>, which reads as a call")
+        return problems

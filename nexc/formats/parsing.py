@@ -1,0 +1,198 @@
+"""Helpers shared by the parsers: block scanning, call construction, schema-typed values."""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Iterator
+
+from nexc.formats.messages import tool_functions
+
+_DECODE = json.JSONDecoder().decode
+
+_last_digest: tuple[str | None, int] = (None, 0)
+
+
+def call_id(text: str, index: int) -> str:
+    """A deterministic id for the ``index``-th call parsed from ``text``: 9 hex digits, so it is
+    also a valid Mistral id (the text's digest is kept for the next call of the same parse)."""
+    global _last_digest
+    last = _last_digest
+    if last[0] is text:
+        digest = last[1]
+    else:
+        digest = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=5).digest(), "big")
+        _last_digest = (text, digest)
+    return f"{(digest + index * 0x9E3779B1) % 0x1000000000:09x}"
+
+
+def make_call(name: str, arguments: dict, id_: str) -> dict:
+    """An OpenAI-shaped tool call with dict arguments."""
+    return {"id": id_, "type": "function", "function": {"name": name, "arguments": arguments}}
+
+
+def iter_blocks(text: str, open_tag: str, close_tag: str) -> Iterator[tuple[int, int, str, bool]]:
+    """``(start, end, inner, closed)`` for each ``open_tag … close_tag`` block; the last block may
+    be unclosed (it then runs to the end of ``text``)."""
+    pos = 0
+    while True:
+        start = text.find(open_tag, pos)
+        if start < 0:
+            return
+        inner_start = start + len(open_tag)
+        end = text.find(close_tag, inner_start)
+        if end < 0:
+            yield start, len(text), text[inner_start:], False
+            return
+        yield start, end + len(close_tag), text[inner_start:end], True
+        pos = end + len(close_tag)
+
+
+def outside_text(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` without the given spans: the visible content around the calls, each piece
+    stripped, joined by newlines."""
+    parts, pos = [], 0
+    for start, end in spans:
+        parts.append(text[pos:start])
+        pos = end
+    parts.append(text[pos:])
+    return "\n".join(p.strip() for p in parts if p.strip())
+
+
+_SCHEMA_CACHE: dict[int, tuple[Any, dict]] = {}
+
+
+def parameter_schemas(tools: list[dict]) -> dict[str, dict[str, Any]]:
+    """``{tool name: {parameter: schema}}`` (memoised for the last tool lists seen, by identity:
+    the runtime passes the same list on every turn)."""
+    key = id(tools)
+    hit = _SCHEMA_CACHE.get(key)
+    if hit is not None and hit[0] is tools:
+        return hit[1]
+    out: dict[str, dict[str, Any]] = {}
+    for fn in tool_functions(tools):
+        if not isinstance(fn, dict):
+            continue
+        params = fn.get("parameters")
+        props = params.get("properties") if isinstance(params, dict) else None
+        out[str(fn.get("name"))] = props if isinstance(props, dict) else {}
+    if len(_SCHEMA_CACHE) > 64:
+        _SCHEMA_CACHE.clear()
+    _SCHEMA_CACHE[key] = (tools, out)
+    return out
+
+
+def schema_types(schema: Any) -> set[str]:
+    """The JSON types a schema allows (empty: unknown)."""
+    if not isinstance(schema, dict):
+        return set()
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        return {kind}
+    if isinstance(kind, list):
+        return {k for k in kind if isinstance(k, str)}
+    types: set[str] = set()
+    for key in ("anyOf", "oneOf"):
+        for sub in schema.get(key) or ():
+            types |= schema_types(sub)
+    if not types and "enum" in schema:
+        for value in schema.get("enum") or ():
+            types.add(json_type(value))
+    if not types and "const" in schema:
+        types.add(json_type(schema["const"]))
+    return types
+
+
+def json_type(value: Any) -> str:
+    """The JSON type name of a Python value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+_PY_LITERALS = {"True": True, "False": False, "None": None}
+
+
+def typed_value(text: str, schema: Any, *, python_literals: bool = False) -> Any:
+    """An untyped XML value typed by its parameter schema: strings stay raw text, other types
+    are read as JSON (and, with ``python_literals``, ``True``/``False``/``None``); a parameter
+    with no schema is read as JSON when it is JSON, else kept as text."""
+    kind = schema.get("type") if isinstance(schema, dict) else None
+    if kind == "string" or (kind is None or not isinstance(kind, str)) and "string" in schema_types(schema):
+        return text
+    if python_literals and text in _PY_LITERALS:
+        return _PY_LITERALS[text]
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def value_round_trips(value: Any, schema: Any, text: str, *, python_literals: bool = False) -> bool:
+    """Whether ``typed_value`` gives ``value`` back from its rendering ``text``."""
+    back = typed_value(text, schema, python_literals=python_literals)
+    return type(back) is type(value) and back == value
+
+
+def json_value_problems(value: Any, where: str) -> list[str]:
+    """Values JSON cannot carry faithfully (non-finite floats, non-string keys, other types)."""
+    problems: list[str] = []
+    stack = [(value, where)]
+    while stack:
+        v, path = stack.pop()
+        if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
+            problems.append(f"{path}: non-finite number {v!r} is not JSON")
+        elif isinstance(v, dict):
+            for k, item in v.items():
+                if not isinstance(k, str):
+                    problems.append(f"{path}: key {k!r} is not a string")
+                stack.append((item, f"{path}.{k}"))
+        elif isinstance(v, list):
+            stack.extend((item, f"{path}[{i}]") for i, item in enumerate(v))
+        elif not (v is None or isinstance(v, (str, int, float, bool))):
+            problems.append(f"{path}: {type(v).__name__} is not a JSON value")
+    return problems
+
+
+def parse_json_call(inner: str, index: int, seed: str, *, args_keys=("arguments", "parameters")):
+    """``(call, error)`` from a JSON object ``{"name": …, "arguments": {…}}``."""
+    try:
+        obj = _DECODE(inner)
+    except ValueError as exc:
+        return None, f"call {index + 1}: invalid JSON ({exc.args[0] if exc.args else exc}): {inner[:200]!r}"
+    return call_from_object(obj, index, seed, args_keys=args_keys)
+
+
+def call_from_object(obj: Any, index: int, seed: str, *, args_keys=("arguments", "parameters"), id_=None):
+    """``(call, error)`` from a decoded ``{"name": …, "arguments": {…}}`` object."""
+    if not isinstance(obj, dict) or not isinstance(obj.get("name"), str):
+        return None, f"call {index + 1}: expected an object with a string \"name\", got {str(obj)[:200]!r}"
+    args: Any = None
+    for key in args_keys:
+        if key in obj:
+            args = obj[key]
+            break
+    if args is None:
+        args = {}
+    if isinstance(args, str):
+        try:
+            args = json.loads(args) if args.strip() else {}
+        except ValueError:
+            return None, f"call {index + 1} ({obj['name']}): arguments string is not JSON: {args[:200]!r}"
+    if not isinstance(args, dict):
+        return None, f"call {index + 1} ({obj['name']}): arguments must be an object, got {type(args).__name__}"
+    return make_call(obj["name"], args, id_ or call_id(seed, index)), None
+
+
+def safe_json_name(name: Any) -> bool:
+    """True when ``name`` is a string JSON writes without escapes (templates splice names raw)."""
+    return isinstance(name, str) and json.dumps(name, ensure_ascii=False) == f'"{name}"'

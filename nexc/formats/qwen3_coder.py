@@ -1,0 +1,199 @@
+"""Qwen3-Coder's XML calls.
+
+    <tool_call>
+    <function=get_weather>
+    <parameter=city>
+    Paris
+    </parameter>
+    </function>
+    </tool_call>
+
+Values are written raw: strings as they are, objects and arrays as JSON, other scalars with
+Python ``str()`` (``True``, ``None``, ``1.5``). Consecutive tool results are merged into one
+``user`` turn, linked to the calls by order only.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from nexc.formats.base import Format, ParseResult
+from nexc.formats.messages import dumps, message_content, tool_functions
+from nexc.formats.parsing import call_id, iter_blocks, make_call, outside_text, parameter_schemas, typed_value
+from nexc.formats.xmlcommon import value_problems
+
+_DEFAULT_SYSTEM = "You are Qwen, a helpful AI assistant that can interact with a computer to solve tasks."
+_INSTRUCTIONS = (
+    "\n\nIf you choose to call a tool ONLY reply in the following format with NO suffix:\n\n<tool_call>\n"
+    "<function=example_function_name>\n<parameter=example_parameter_1>\nvalue_1\n</parameter>\n"
+    "<parameter=example_parameter_2>\nvalue_2\n</parameter>\n</function>\n</tool_call>\n\n<IMPORTANT>\n"
+    "Reminder:\n- Function calls MUST follow the specified format: the tool calling block MUST begin with "
+    "an opening <tool_call> tag and end with a closing </tool_call> tag.\n- Required parameters MUST be "
+    "specified\n- You may provide optional reasoning for your function call in natural language BEFORE the "
+    "function call, but NOT after\n- If there is no function call available, answer the question like normal "
+    "with your current knowledge and do not tell the user about function calls\n</IMPORTANT>"
+)
+
+
+def spell(value: Any) -> str:
+    """How the template writes an argument value."""
+    if isinstance(value, (dict, list, tuple)):
+        return dumps(value)
+    return value if isinstance(value, str) else str(value)
+
+
+def _extra_keys(obj: Any, handled: tuple[str, ...]) -> str:
+    if not isinstance(obj, dict):
+        return ""
+    return "".join(
+        "\n<" + k + ">" + spell(v) + "</" + k + ">" for k, v in obj.items() if k not in handled
+    )
+
+
+def _tool(fn: dict) -> str:
+    parts = ["\n<function>\n<name>", str(fn.get("name")), "</name>"]
+    if "description" in fn:
+        parts.append("\n<description>" + str(fn["description"]).strip() + "</description>")
+    parts.append("\n<parameters>")
+    params = fn.get("parameters")
+    if isinstance(params, dict) and isinstance(params.get("properties"), dict):
+        for pname, pf in params["properties"].items():
+            parts.append("\n<parameter>\n<name>" + pname + "</name>")
+            if isinstance(pf, dict) and "type" in pf:
+                parts.append("\n<type>" + str(pf["type"]) + "</type>")
+            if isinstance(pf, dict) and "description" in pf:
+                parts.append("\n<description>" + str(pf["description"]).strip() + "</description>")
+            parts.append(_extra_keys(pf, ("name", "type", "description")))
+            parts.append("\n</parameter>")
+    parts.append(_extra_keys(params, ("type", "properties")))
+    parts.append("\n</parameters>")
+    parts.append(_extra_keys(fn, ("type", "name", "description", "parameters")))
+    parts.append("\n</function>")
+    return "".join(parts)
+
+
+def _call(call: dict) -> str:
+    fn = call["function"]
+    return ("<tool_call>\n<function=" + fn["name"] + ">\n"
+            + "".join("<parameter=" + k + ">\n" + spell(v) + "\n</parameter>\n" for k, v in fn["arguments"].items())
+            + "</function>\n</tool_call>")
+
+
+class Qwen3Coder(Format):
+    """Qwen3-Coder (``Qwen3-Coder.jinja``)."""
+
+    name = "qwen3_coder"
+    description = "Qwen3-Coder: <tool_call><function=N><parameter=k>v</parameter>…"
+    matches_template = "Qwen3-Coder.jinja"
+    template_name = "qwen3_coder"
+    stop_sequences = ("<|im_end|>",)
+    untyped_values = True
+
+    def _render_tools(self, tools):
+        return ("# Tools\n\nYou have access to the following tools:\n\n<tools>"
+                + "".join(_tool(fn) for fn in tool_functions(tools)) + "\n</tools>" + _INSTRUCTIONS)
+
+    def _render_conversation(self, messages, tools, *, add_generation_prompt, **kw):
+        out = []
+        loop = messages
+        system = None
+        if messages and messages[0].get("role") == "system":
+            system, loop = messages[0]["content"], messages[1:]
+        if system is not None:
+            out.append("<|im_start|>system\n" + system)
+        elif tools:
+            out.append("<|im_start|>system\n" + _DEFAULT_SYSTEM)
+        if tools:
+            out.append("\n\n" + self._render_tools(tools))
+        if system is not None or tools:
+            out.append("<|im_end|>\n")
+        n = len(loop)
+        for i, m in enumerate(loop):
+            role = m.get("role")
+            if role == "assistant" and m.get("tool_calls"):
+                out.append("<|im_start|>assistant")
+                content = m["content"].strip()
+                if content:
+                    out.append("\n" + content + "\n")
+                for c in m["tool_calls"]:
+                    out.append("\n" + _call(c))
+                out.append("<|im_end|>\n")
+            elif role == "tool":
+                if i > 0 and loop[i - 1].get("role") != "tool":
+                    out.append("<|im_start|>user\n")
+                out.append("<tool_response>\n" + m["content"] + "\n</tool_response>\n")
+                if i == n - 1 or loop[i + 1].get("role") != "tool":
+                    out.append("<|im_end|>\n")
+            else:
+                out.append("<|im_start|>" + str(role) + "\n" + m["content"] + "<|im_end|>\n")
+        if add_generation_prompt:
+            out.append("<|im_start|>assistant\n")
+        return "".join(out)
+
+    def _render_assistant(self, message):
+        content = message_content(message).strip()
+        calls = "\n".join(_call(c) for c in message.get("tool_calls") or ())
+        if content and calls:
+            return content + "\n\n" + calls
+        return content or calls
+
+    def _render_results(self, messages):
+        return "".join("<tool_response>\n" + message_content(m) + "\n</tool_response>\n" for m in messages)
+
+    def _parse(self, text, tools):
+        schemas = parameter_schemas(tools)
+        calls, errors, spans = [], [], []
+        blocks = list(iter_blocks(text, "<tool_call>", "</tool_call>"))
+        if not blocks:  # models sometimes drop the <tool_call> wrapper
+            blocks = [(s, e, text[s:e], c) for s, e, _, c in iter_blocks(text, "<function=", "</function>")]
+        for index, (start, end, inner, closed) in enumerate(blocks):
+            call, err = self._parse_block(inner, index, text, schemas)
+            if err:
+                errors.append(err + ("" if closed else " (unclosed block)"))
+            else:
+                calls.append(call)
+                spans.append((start, end))
+        return ParseResult(outside_text(text, spans), calls, errors)
+
+    @staticmethod
+    def _parse_block(inner: str, index: int, seed: str, schemas: dict):
+        start = inner.find("<function=")
+        if start < 0:
+            return None, f"call {index + 1}: no <function=NAME> in {inner[:200]!r}"
+        name_end = inner.find(">", start)
+        if name_end < 0:
+            return None, f"call {index + 1}: unterminated <function= tag"
+        name = inner[start + len("<function="):name_end].strip()
+        body_end = inner.find("</function>", name_end)
+        body = inner[name_end + 1: body_end if body_end >= 0 else len(inner)]
+        props = schemas.get(name, {})
+        args: dict[str, Any] = {}
+        pos = 0
+        while True:
+            p = body.find("<parameter=", pos)
+            if p < 0:
+                break
+            key_end = body.find(">", p)
+            if key_end < 0:
+                return None, f"call {index + 1} ({name}): unterminated <parameter= tag"
+            key = body[p + len("<parameter="):key_end].strip()
+            v_end = body.find("</parameter>", key_end)
+            if v_end < 0:
+                nxt = body.find("<parameter=", key_end)
+                v_end = nxt if nxt >= 0 else len(body)
+                pos = v_end
+            else:
+                pos = v_end + len("</parameter>")
+            value = body[key_end + 1:v_end]
+            if value.startswith("\n"):
+                value = value[1:]
+            if value.endswith("\n"):
+                value = value[:-1]
+            args[key] = typed_value(value, props.get(key), python_literals=True)
+        return make_call(name, args, call_id(seed, index)), None
+
+    def _check(self, message, tools):
+        return value_problems(
+            message, tools, spell=spell, forbidden=("</parameter>", "<parameter=", "</function>", "</tool_call>"),
+            name_forbidden=(">", "\n", "<"), key_forbidden=(">", "\n", "<"), strip_names=True,
+            content_forbidden=("<tool_call>", "<function="), python_literals=True,
+        )
