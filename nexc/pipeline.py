@@ -100,11 +100,12 @@ def compile_path(path: str | os.PathLike, *, kind: str | None = None, reporter: 
     r = reporter or Reporter()
     shown = display_path(path)
     where = Span.point(shown)
-    files = _guard(r, where, load_files, str(path), r, kind) or []
+    files = _guard(r, where, lambda: load_files(str(path), r, kind=kind)) or []
     if not files:
         return CompileResult(None, r)
-    ctx = Context(root_dir=Path(str(path)).resolve().parent, files=files, options=dict(options or {}))
-    fw = _guard(r, where, lambda: resolve(files, r, root_dir=Path(files[0].path).parent))
+    root_dir = Path(files[0].root_dir) if files[0].root_dir else Path(files[0].path).parent
+    ctx = Context(root_dir=root_dir.resolve(), files=files, options=dict(options or {}))
+    fw = _guard(r, where, lambda: resolve(files, r, root_dir=root_dir))
     if fw is None:
         return CompileResult(None, r, ctx)
     for mod in CHECKS:

@@ -65,6 +65,9 @@ class SourceFile(Node):
     """Everything one file declares. ``path`` is the file as opened."""
 
     path: str
+    #: The framework's root folder when the frontend knows better than "the root file's folder"
+    #: (a NexAU config whose sub-agents live in sibling folders).
+    root_dir: str | None = None
     language_version: int | None = None
     name: str | None = None
     description: str | None = None

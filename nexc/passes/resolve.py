@@ -208,6 +208,8 @@ def _pick_entry(files: list[SourceFile], agents: list[Agent], r: Reporter) -> st
     roots = [a.name for a in agents if a.name not in used]
     if len(roots) == 1:
         return roots[0]
+    if not agents and r.has_errors:
+        return None  # the file did not parse far enough to have agents; the syntax error says why
     if not agents:
         r.report("NEX305", root.span, "the framework declares no agent", fix="declare at least one agent")
     else:

@@ -1,0 +1,379 @@
+"""Export a resolved framework as NexAU (v0.3.4) agent YAMLs, with a report of what NexAU cannot express.
+
+Layout of the output folder (every path relative to it)::
+
+    <agent>.yaml                 one agent config per agent (sub-agents by config_path: ./<child>.yaml)
+    tools/<tool>.tool.yaml       one tool YAML per tool
+    <prompt file path>           prompt files and skill folders, at the same path relative to the folder as
+    <skill folder path>/…        they had relative to the framework's root (so the IR's paths stay equal)
+    prompts/<agent>.md           inline Jinja prompts, which NexAU can only read from files
+    coverage.json                the CoverageReport
+
+Names that the NexAU frontend had to rename (``metadata["nexau"]["renamed"]``) get their original back, and
+hook points (``metadata["nexau"]["hook_points"]``) are restored, so NexAU → nexc → NexAU is lossless for
+everything NexAU can express.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from nexc.ir.model import Agent, AgentRef, EnvRef, Framework, Llm, McpSelection, McpServer, SkillRef, Tool, ToolRef
+
+#: nexc tool format → NexAU tool_call_mode.
+MODES = {"openai": "openai", "nexau_xml": "xml"}
+LLM_ENV = {"model": "LLM_MODEL", "base_url": "LLM_BASE_URL", "api_key": "LLM_API_KEY"}
+HOOK_KEYS = {"after_model": "after_model_hooks", "after_tool": "after_tool_hooks",
+             "before_model": "before_model_hooks", "before_tool": "before_tool_hooks"}
+COVERAGE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class CoverageItem:
+    """One thing the target cannot express: where, what, and what the export did instead."""
+
+    where: str
+    feature: str
+    detail: str
+
+
+@dataclass
+class CoverageReport:
+    """What an export wrote and what it could not express."""
+
+    framework: str
+    target: str = "nexau"
+    files: list[str] = field(default_factory=list)
+    unsupported: list[CoverageItem] = field(default_factory=list)
+
+    def add(self, where: str, feature: str, detail: str) -> None:
+        item = CoverageItem(where, feature, detail)
+        if item not in self.unsupported:
+            self.unsupported.append(item)
+
+    @property
+    def complete(self) -> bool:
+        """True when everything in the framework was expressed."""
+        return not self.unsupported
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": COVERAGE_VERSION, "target": self.target, "framework": self.framework,
+                "complete": self.complete, "files": sorted(self.files),
+                "unsupported": [{"where": i.where, "feature": i.feature, "detail": i.detail} for i in self.unsupported]}
+
+    def text(self) -> str:
+        """A short human-readable summary (what ``nexc build --target nexau`` prints)."""
+        head = f"NexAU export of '{self.framework}': {len(self.files)} files"
+        if self.complete:
+            return head + "; everything was expressed\n"
+        lines = [head + f"; {len(self.unsupported)} thing{'s' if len(self.unsupported) != 1 else ''} NexAU cannot "
+                        "express:"]
+        lines += [f"  - {i.where}: {i.feature} — {i.detail}" for i in self.unsupported]
+        return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- YAML text
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style, multi-line strings as literal blocks, no aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _str(dumper: yaml.SafeDumper, s: str) -> yaml.Node:
+    if "\n" in s:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", s, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", s)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def nexau_yaml_text(data: dict[str, Any]) -> str:
+    """``data`` as NexAU-style YAML: keys in the given order, deterministic, UTF-8 text."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1_000_000,
+                     default_flow_style=False)
+
+
+# ---------------------------------------------------------------- building the files
+
+
+class _Exporter:
+    def __init__(self, fw: Framework) -> None:
+        self.fw = fw
+        nexau = fw.metadata.get("nexau", {}) if isinstance(fw.metadata.get("nexau"), dict) else {}
+        self.renamed: dict[str, str] = dict(nexau.get("renamed", {}))
+        self.hook_points: dict[str, list[str]] = dict(nexau.get("hook_points", {}))
+        self.report = CoverageReport(framework=fw.name)
+        self.texts: dict[str, str] = {}       # out path → text
+        self.copies: dict[str, str] = {}      # out path → path relative to root_dir (file or folder)
+
+    def orig(self, name: str) -> str:
+        return self.renamed.get(name, name)
+
+    def run(self) -> None:
+        fw = self.fw
+        if fw.description:
+            self.report.add("framework", "description", "NexAU configs have no framework description; dropped")
+        extra_meta = sorted(k for k in fw.metadata if k != "nexau")
+        if extra_meta:
+            self.report.add("framework", "metadata", f"keys {', '.join(extra_meta)} have no place in NexAU; dropped")
+        reachable, todo = set(), [fw.entry]
+        while todo:
+            n = todo.pop()
+            if n in reachable or fw.agent(n) is None:
+                continue
+            reachable.add(n)
+            todo.extend(e.name for e in fw.agent(n).tools if isinstance(e, AgentRef))
+        for a in fw.agents:
+            if a.name not in reachable:
+                self.report.add(f"agent '{a.name}'", "unreachable agent", f"NexAU loads only what "
+                                f"'{fw.entry}.yaml' refers to; {a.name}.yaml is written but not used")
+        for t in fw.tools:
+            self.texts[f"tools/{t.name}.tool.yaml"] = nexau_yaml_text(self.tool_yaml(t))
+        for a in fw.agents:
+            self.texts[f"{a.name}.yaml"] = nexau_yaml_text(self.agent(a))
+        self.report.files = sorted(set(self.texts) | set(self.copies) | {"coverage.json"})
+
+    # -------------------------------------------------------- pieces
+
+    def tool_yaml(self, t: Tool) -> dict[str, Any]:
+        where = f"tool '{t.name}'"
+        d: dict[str, Any] = {"name": self.orig(t.name), "description": t.description, "input_schema": t.parameters}
+        if not t.parallel:
+            d["disable_parallel"] = True
+        if t.returns is not None:
+            self.report.add(where, "returns", "NexAU tool YAMLs have no return schema; dropped")
+        if t.binding is None:
+            self.report.add(where, "binding", "the tool has no implementation; NexAU needs a 'binding'")
+        elif t.binding.kind != "python":
+            self.report.add(where, "binding", f"{t.binding.kind} binding '{t.binding.target}' has no NexAU "
+                                              "equivalent; give a python binding")
+        return d
+
+    def text_value(self, value: Any, where: str, what: str) -> Any:
+        if isinstance(value, EnvRef):
+            if value.default is not None:
+                self.report.add(where, what, f"the default of env('{value.name}') cannot be expressed; NexAU fails "
+                                             "when the variable is unset")
+            return "${env." + value.name + "}"
+        return value
+
+    def llm(self, a: Agent) -> dict[str, Any]:
+        llm: Llm | None = next((x for x in self.fw.llms if x.name == a.llm), None) if a.llm else None
+        if llm is None:
+            return {}
+        where = f"llm '{llm.name}'"
+        d: dict[str, Any] = {}
+        for k in ("model", "base_url", "api_key"):
+            val = getattr(llm, k)
+            if val is None or (isinstance(val, EnvRef) and val.name == LLM_ENV[k] and val.default is None):
+                continue  # NexAU falls back to the LLM_* environment variables itself
+            d[k] = self.text_value(val, where, k)
+        for k in ("temperature", "top_p", "max_tokens", "timeout", "max_retries"):
+            val = getattr(llm, k)
+            if val is not None:
+                d[k] = self.text_value(val, where, k)
+        d.update(llm.params)
+        return d
+
+    def prompt(self, a: Agent, d: dict[str, Any]) -> None:
+        p = a.prompt
+        if p is None:
+            return
+        where = f"agent '{a.name}'"
+        if p.file is not None:
+            rel = PurePosixPath(p.file)
+            if rel.is_absolute() or ".." in rel.parts:
+                self.report.add(where, "prompt", f"prompt file '{p.file}' is outside the project; not exported")
+                return
+            self.copies[rel.as_posix()] = rel.as_posix()
+            d["system_prompt"] = rel.as_posix()
+            d["system_prompt_type"] = "jinja" if p.template else "file"
+        elif p.template:
+            path = f"prompts/{a.name}.md"
+            self.texts[path] = p.text or ""
+            d["system_prompt"] = path
+            d["system_prompt_type"] = "jinja"
+            self.report.add(where, "prompt", f"an inline template prompt was written to {path}; NexAU reads Jinja "
+                                             "prompts only from files")
+        else:
+            d["system_prompt"] = p.text or ""
+
+    def agent(self, a: Agent) -> dict[str, Any]:
+        where = f"agent '{a.name}'"
+        d: dict[str, Any] = {"name": self.orig(a.name)}
+        if a.description:
+            d["description"] = a.description
+        if a.limits.max_iterations != 100:
+            d["max_iterations"] = a.limits.max_iterations
+        if a.limits.context_tokens != 128_000:
+            d["max_context_tokens"] = a.limits.context_tokens
+        if a.limits.max_depth is not None:
+            self.report.add(where, "max_depth", "NexAU has no delegation depth bound; dropped")
+        self.prompt(a, d)
+        mode = MODES.get(a.tool_format)
+        if mode is None:
+            self.report.add(where, "tool_format", f"NexAU has no '{a.tool_format}' tool-call mode (only xml and "
+                                                  "openai); written as openai")
+            mode = "openai"
+        if mode != "openai":
+            d["tool_call_mode"] = mode
+        if not a.parallel_tool_calls:
+            self.report.add(where, "parallel_tool_calls", "NexAU cannot turn off parallel tool calls per agent")
+        d["llm_config"] = self.llm(a)
+        self.toolset(a, d)
+        if a.storage_seed:
+            d["global_storage"] = a.storage_seed
+        if a.context:
+            d["context"] = a.context
+        self.extensions(a, d)
+        return d
+
+    def toolset(self, a: Agent, d: dict[str, Any]) -> None:
+        where = f"agent '{a.name}'"
+        tools, subs, skills, mcps = [], [], [], []
+        for e in a.tools:
+            if isinstance(e, ToolRef):
+                t = self.fw.tool(e.name)
+                entry: dict[str, Any] = {"name": self.orig(e.name), "yaml_path": f"./tools/{e.name}.tool.yaml"}
+                if t is not None and t.binding is not None and t.binding.kind == "python":
+                    entry["binding"] = t.binding.target
+                if t is not None and t.lazy:
+                    entry["lazy"] = True
+                if t is not None and t.extra_kwargs:
+                    entry["extra_kwargs"] = t.extra_kwargs
+                tools.append(entry)
+            elif isinstance(e, AgentRef):
+                subs.append({"name": self.orig(e.name), "config_path": f"./{e.name}.yaml"})
+            elif isinstance(e, SkillRef):
+                skills.append(self.skill(e.name, where))
+            elif isinstance(e, McpSelection):
+                server = next((s for s in self.fw.mcp_servers if s.name == e.server), None)
+                if server is not None:
+                    mcps.append(self.mcp(server))
+                if e.tools is not None:
+                    self.report.add(where, "MCP tool selection", f"NexAU gives an agent every tool of server "
+                                    f"'{e.server}'; the selection {', '.join(e.tools)} is not expressed")
+        for key, val in (("tools", tools), ("sub_agents", subs), ("skills", [s for s in skills if s]),
+                         ("mcp_servers", mcps)):
+            if val:
+                d[key] = val
+        if a.stop_tools:
+            d["stop_tools"] = [self.orig(s.split(".", 1)[1]) if "." in s else self.orig(s) for s in a.stop_tools]
+
+    def skill(self, name: str, where: str) -> Any:
+        s = next((x for x in self.fw.skills if x.name == name), None)
+        if s is None:
+            return None
+        rel = PurePosixPath(s.path)
+        if rel.is_absolute() or ".." in rel.parts:
+            self.report.add(where, "skill", f"skill folder '{s.path}' is outside the project; not exported")
+            return None
+        self.copies[rel.as_posix()] = rel.as_posix()
+        original = self.orig(name)
+        if original != rel.name:
+            return {"name": original, "path": rel.as_posix()}
+        return rel.as_posix()
+
+    def mcp(self, s: McpServer) -> dict[str, Any]:
+        where = f"MCP server '{s.name}'"
+        d: dict[str, Any] = {"name": self.orig(s.name), "type": s.transport}
+        if s.command is not None:
+            d["command"] = self.text_value(s.command, where, "command")
+        if s.args:
+            d["args"] = [self.text_value(x, where, "args") for x in s.args]
+        if s.url is not None:
+            d["url"] = self.text_value(s.url, where, "url")
+        for k in ("env", "headers"):
+            m = getattr(s, k)
+            if m:
+                d[k] = {kk: self.text_value(x, where, k) for kk, x in m.items()}
+        if s.call_timeout is not None:
+            d["timeout"] = int(s.call_timeout) if float(s.call_timeout).is_integer() else s.call_timeout
+        for k, why in (("cwd", "NexAU starts stdio servers in its own working directory"),
+                       ("connect_timeout", "NexAU has one timeout per server"),
+                       ("include", "NexAU gives an agent every tool of a server"),
+                       ("exclude", "NexAU gives an agent every tool of a server")):
+            if getattr(s, k):
+                self.report.add(where, k, why)
+        return d
+
+    def extensions(self, a: Agent, d: dict[str, Any]) -> None:
+        where = f"agent '{a.name}'"
+        points = list(self.hook_points.get(a.name, []))
+        for e in a.extensions:
+            entry: Any = {"import": e.target, "params": e.params} if e.params else e.target
+            if e.kind == "middleware":
+                d.setdefault("middlewares", []).append(entry)
+            elif e.kind == "tracer":
+                d.setdefault("tracers", []).append(entry)
+            elif e.kind == "hook":
+                point = points.pop(0) if points else None
+                if point not in HOOK_KEYS:
+                    self.report.add(where, "hook", f"hook '{e.target}' has no hook point; written as an after_model "
+                                                   "hook")
+                    point = "after_model"
+                d.setdefault(HOOK_KEYS[point], []).append(entry)
+            elif e.kind == "token_counter":
+                if "token_counter" in d:
+                    self.report.add(where, "token_counter", f"NexAU takes one token counter; '{e.target}' dropped")
+                else:
+                    d["token_counter"] = entry
+            else:
+                self.report.add(where, e.kind, f"NexAU has no {e.kind} extensions; '{e.target}' dropped")
+
+
+def nexau_files(fw: Framework) -> tuple[dict[str, str], dict[str, str], CoverageReport]:
+    """The export without touching the disk: ``(texts, copies, report)``, where ``texts`` maps output paths to
+    file contents and ``copies`` maps output paths to paths (files or folders) relative to the root folder."""
+    ex = _Exporter(fw)
+    ex.run()
+    return ex.texts, ex.copies, ex.report
+
+
+def stage_nexau(fw: Framework, root_dir: Path, out) -> CoverageReport:
+    """Stage the NexAU files of ``fw`` into ``out`` (an :class:`nexc.emit.writer.OutputDir`): agent and tool
+    YAMLs, prompt files and skill folders copied from ``root_dir``, and ``coverage.json``."""
+    root_dir = Path(root_dir)
+    texts, copies, report = nexau_files(fw)
+    for rel, src in sorted(copies.items()):
+        source = root_dir / src
+        if source.is_dir():
+            for f in sorted(p for p in source.rglob("*") if p.is_file()):
+                out.add(f"{rel}/{f.relative_to(source).as_posix()}", f.read_bytes())
+        elif source.is_file():
+            out.add(rel, source.read_bytes())
+        else:
+            report.add(f"file '{src}'", "missing", "the file is not in the project; not copied")
+    for rel, text in sorted(texts.items()):
+        out.add(rel, text)
+    out.add("coverage.json", json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
+    return report
+
+
+def export_nexau(fw: Framework, root_dir: Path, out_dir: Path, *, force: bool = True) -> CoverageReport:
+    """Write ``fw`` as NexAU agent YAMLs into ``out_dir`` (see :func:`stage_nexau`); returns the coverage report.
+    Files in ``out_dir`` that nexc did not write are overwritten only with ``force``."""
+    from nexc.emit.writer import OutputDir
+
+    out = OutputDir(Path(out_dir), force=force)
+    report = stage_nexau(fw, root_dir, out)
+    out.commit()
+    return report
+
+
+def emit(fw: Framework, ctx, out) -> str:
+    """``nexc build --target nexau``: stage the files and print the coverage report."""
+    import click
+
+    report = stage_nexau(fw, ctx.root_dir, out)
+    click.echo(report.text(), nl=False, err=True)
+    return f"entry agent: {fw.entry}.yaml; coverage in coverage.json"

@@ -1,0 +1,256 @@
+"""The NexA4A compatibility frontend: a NexA4A ``framework_config`` YAML → one surface :class:`SourceFile`.
+
+Shape (NexA4A's ``FrameworkConfig``): ``framework_name`` (or ``framework``), ``agents[{agent_name, description,
+sysprompt_path, llm_config, tools, mcp_servers}]``, ``llm_configs[{llm_name, provider, model, api_key, base_url,
+max_tokens, temperature, timeout}]``, ``tools[{tool_name, description, config_path, binding}]`` (config_path is
+a NexAU tool YAML), ``mcp_servers[{name, type, url, timeout, description}]``, ``workflow{name, description,
+nodes[{id, type}], edges[{from, to}]}`` and ``framework_entrance_agent``.
+
+An edge ``from: A, to: B`` is delegation: B (an agent, tool or MCP server) joins A's toolset. NexA4A's llm
+defaults (max_tokens 4000, temperature 0.7, timeout 60) are written into the IR.
+"""
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+from nexc.diagnostics import Reporter
+from nexc.frontend.located import Loc
+from nexc.frontend.nexau import values as v
+from nexc.frontend.nexau.files import parse_text
+from nexc.frontend.nexau.loader import Loader
+from nexc.frontend.nexau.toolset import AgentToolset
+from nexc.ir.base import Span
+from nexc.ir.model import Llm, McpServer, Prompt
+from nexc.ir.surface import Name, SourceFile, SurfaceAgent
+
+NAME = "nexa4a"
+
+TOP_KEYS = ("framework", "framework_name", "agents", "llm_configs", "tools", "workflow", "mcp_servers",
+            "framework_entrance_agent")
+AGENT_KEYS = ("agent_name", "description", "sysprompt_path", "llm_config", "tools", "mcp_servers")
+LLM_KEYS = ("llm_name", "provider", "model", "api_key", "base_url", "max_tokens", "temperature", "timeout")
+TOOL_KEYS = ("tool_name", "description", "config_path", "binding")
+MCP_KEYS = ("name", "type", "url", "timeout", "description")
+WORKFLOW_KEYS = ("name", "description", "nodes", "edges")
+LLM_DEFAULTS = {"max_tokens": 4000, "temperature": 0.7, "timeout": 60.0}
+OPENAI_COMPATIBLE = ("openai", "azure", "vllm", "sglang", "ollama", "openrouter", "deepseek", "qwen")
+
+_TOP_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*:", re.M)
+
+
+def detect(path: str, text: str) -> bool:
+    """Whether ``text`` looks like a NexA4A framework config."""
+    keys = set(_TOP_KEY.findall(text))
+    return bool({"framework_entrance_agent", "llm_configs"} & keys) or {"agents", "workflow"} <= keys
+
+
+def _list(b: dict[str, Loc], key: str, r: Reporter) -> list[Loc]:
+    out = []
+    for item in (v.items(b[key], key, r) if key in b else []):
+        if isinstance(item.value, dict):
+            out.append(item)
+        else:
+            v.wrong(item, f"{key} entry", "a map", r)
+    return out
+
+
+def _required(b: dict[str, Loc], key: str, entry: Loc, what: str, r: Reporter) -> tuple[str, Span] | None:
+    if key not in b:
+        r.report("NEX202", entry.span, f"this {what} has no '{key}'")
+        return None
+    s = v.text_str(b[key], key, r)
+    return (s, b[key].span) if s else None
+
+
+def load(path: str, text: str, reporter: Reporter) -> SourceFile | None:
+    """The frontend interface: a NexA4A framework config → surface IR."""
+    r = reporter
+    doc = parse_text(path, text, r).doc
+    if doc is None:
+        return None
+    if not isinstance(doc.value, dict):
+        r.report("NEX201", doc.span, "a NexA4A framework config must be a map at the top level")
+        return None
+    b = v.keys(doc, TOP_KEYS, "the framework config", r)
+    loader = Loader(path, r)
+    loader.files.add(path)
+    ts = AgentToolset(loader, "<framework>", path)
+    f: dict[str, Any] = {}
+    name_loc = b.get("framework_name") or b.get("framework")
+    if name_loc is not None and (s := v.text_str(name_loc, "framework_name", r)):
+        f["name"] = loader.ident(s, name_loc.span, "framework")
+    workflow = v.keys(b["workflow"], WORKFLOW_KEYS, "the workflow", r) if "workflow" in b else {}
+    if "description" in workflow:
+        f["description"] = v.text_str(workflow["description"], "description", r)
+    f["llms"] = tuple(x for x in (_llm(e, r) for e in _list(b, "llm_configs", r)) if x is not None)
+    tools: dict[str, str] = {}
+    for e in _list(b, "tools", r):
+        tb = v.keys(e, TOOL_KEYS, "a tool", r)
+        named = _required(tb, "tool_name", e, "tool", r)
+        where = ts._path(tb, "config_path", e, "tool YAML")
+        if named is None or where is None:
+            continue
+        tool = ts._tool_yaml(where, {"binding": tb["binding"]} if "binding" in tb else {})
+        if tool is None:
+            continue
+        final = loader.ident(named[0], named[1], "tool")
+        if tool.description is None and "description" in tb:
+            tool = tool.model_copy(update={"description": v.text_str(tb["description"], "description", r)})
+        loader.tools[final] = tool.model_copy(update={"name": final, "name_span": named[1]})
+        tools[named[0]] = final
+    servers: dict[str, str] = {}
+    out_servers = []
+    for e in _list(b, "mcp_servers", r):
+        s = _mcp(e, loader, r)
+        if s is not None:
+            servers[s.name] = s.name
+            out_servers.append(s)
+    agents: dict[str, dict[str, Any]] = {}
+    for e in _list(b, "agents", r):
+        a = _agent(e, tools, servers, loader, path, r)
+        if a is not None:
+            agents[a["written"]] = a
+    _workflow(workflow, agents, tools, servers, r)
+    f["agents"] = tuple(SurfaceAgent(span=a["span"], name=a["name"], name_span=a["name_span"], tools=_dedupe(a["tools"]),
+                                     **{k: x for k, x in a["fields"].items() if x is not None}) for a in agents.values())
+    f["tools"] = tuple(loader.tools.values())
+    f["mcp_servers"] = tuple(out_servers)
+    if "framework_entrance_agent" in b and (s := v.text_str(b["framework_entrance_agent"], "entry", r)):
+        f["entry"] = Name(span=b["framework_entrance_agent"].span, value=agents[s]["name"] if s in agents else s)
+    if loader.renamed:
+        f["metadata"] = {"nexau": {"renamed": dict(sorted(loader.renamed.items()))}}
+    return SourceFile(span=doc.span, path=path, **{k: x for k, x in f.items() if x is not None})
+
+
+def _dedupe(names: list[Name]) -> tuple[Name, ...]:
+    """Toolset names, each kept once, in order (an edge may repeat an agent's own ``tools`` entry)."""
+    seen, out = set(), []
+    for n in names:
+        if n.value not in seen:
+            seen.add(n.value)
+            out.append(n)
+    return tuple(out)
+
+
+def _llm(e: Loc, r: Reporter) -> Llm | None:
+    b = v.keys(e, LLM_KEYS, "an llm config", r)
+    named = _required(b, "llm_name", e, "llm config", r)
+    if named is None:
+        return None
+    f: dict[str, Any] = dict(LLM_DEFAULTS)
+    if "provider" in b:
+        p = v.text_str(b["provider"], "provider", r)
+        if p is not None and p.lower() not in OPENAI_COMPATIBLE:
+            r.report("NEX610", b["provider"].span, f"provider '{p}' is ignored: nexc talks to OpenAI-compatible "
+                                                   "endpoints; give its base_url")
+    for k in ("model", "api_key", "base_url"):
+        if k in b:
+            f[k] = v.text(b[k], k, r)
+    if "max_tokens" in b:
+        f["max_tokens"] = v.number(b["max_tokens"], "max_tokens", r, integer_only=True)
+    for k in ("temperature", "timeout"):
+        if k in b:
+            x = v.number(b[k], k, r)
+            f[k] = float(x) if isinstance(x, (int, float)) else x
+    if "model" not in b:
+        r.report("NEX202", e.span, f"llm config '{named[0]}' has no 'model'")
+    return Llm(span=e.span, name=named[0], **{k: x for k, x in f.items() if x is not None})
+
+
+def _mcp(e: Loc, loader: Loader, r: Reporter) -> McpServer | None:
+    b = v.keys(e, MCP_KEYS, "an MCP server", r)
+    named = _required(b, "name", e, "MCP server", r)
+    if named is None:
+        return None
+    name = loader.ident(named[0], named[1], "MCP server")
+    t = v.text_str(b["type"], "type", r) if "type" in b else "sse"
+    if t not in ("http", "sse", "stdio") or t == "stdio":
+        r.report("NEX203", b["type"].span if "type" in b else e.span,
+                 f"MCP server '{name}': NexA4A servers are reached by URL; type must be sse or http, not {t!r}")
+        return None
+    url = v.text(b["url"], "url", r) if "url" in b else None
+    if url is None:
+        r.report("NEX202", e.span, f"MCP server '{name}' needs a 'url'")
+        return None
+    f: dict[str, Any] = {"call_timeout": 60.0}
+    if "timeout" in b:
+        x = v.number(b["timeout"], "timeout", r)
+        if isinstance(x, (int, float)):
+            f["call_timeout"] = float(x)
+    return McpServer(span=e.span, name=name, transport=t, url=url, **f)
+
+
+def _agent(e: Loc, tools: dict[str, str], servers: dict[str, str], loader: Loader, path: str,
+           r: Reporter) -> dict[str, Any] | None:
+    b = v.keys(e, AGENT_KEYS, "an agent", r)
+    named = _required(b, "agent_name", e, "agent", r)
+    if named is None:
+        return None
+    name = loader.ident(named[0], named[1], "agent")
+    fields: dict[str, Any] = {}
+    if "description" in b:
+        fields["description"] = v.text_str(b["description"], "description", r)
+    if "sysprompt_path" in b and (p := v.text_str(b["sysprompt_path"], "sysprompt_path", r)):
+        target = os.path.normpath(os.path.join(os.path.dirname(path), p))
+        if not os.path.isfile(target):
+            r.report("NEX600", b["sysprompt_path"].span, f"prompt file '{p}' does not exist (looked for '{target}')")
+        else:
+            fields["prompt"] = Prompt(span=b["sysprompt_path"].span, file=p)
+    elif "sysprompt_path" not in b:
+        r.report("NEX202", e.span, f"agent '{named[0]}' has no 'sysprompt_path'")
+    if "llm_config" in b and (s := v.text_str(b["llm_config"], "llm_config", r)):
+        fields["llm"] = Name(span=b["llm_config"].span, value=s)
+    names: list[Name] = []
+    for key, table, fmt in (("tools", tools, "{}"), ("mcp_servers", servers, "{}.*")):
+        for item in (v.items(b[key], key, r) if key in b else []):
+            s = v.text_str(item, key, r)
+            if s is not None:
+                names.append(Name(span=item.span, value=fmt.format(table.get(s, s))))
+    return {"written": named[0], "name": name, "name_span": named[1], "span": e.span, "fields": fields,
+            "tools": names}
+
+
+def _workflow(w: dict[str, Loc], agents: dict[str, dict[str, Any]], tools: dict[str, str],
+              servers: dict[str, str], r: Reporter) -> None:
+    kinds = {**{t: "tool" for t in tools}, **{s: "mcp" for s in servers}, **{a: "agent" for a in agents}}
+    for node in _list(w, "nodes", r):
+        nb = v.keys(node, ("id", "type"), "a workflow node", r)
+        named = _required(nb, "id", node, "workflow node", r)
+        if named is None:
+            continue
+        if named[0] not in kinds:
+            _unknown(named[0], named[1], kinds, r)
+        elif "type" in nb and nb["type"].value != kinds[named[0]]:
+            r.report("NEX620", nb["type"].span, f"node '{named[0]}' is declared as {kinds[named[0]]}, not "
+                                                f"{nb['type'].value!r}")
+    for edge in _list(w, "edges", r):
+        eb = v.keys(edge, ("from", "to"), "a workflow edge", r)
+        src, dst = _required(eb, "from", edge, "workflow edge", r), _required(eb, "to", edge, "workflow edge", r)
+        if src is None or dst is None:
+            continue
+        if src[0] not in agents:
+            if src[0] in kinds:
+                r.report("NEX620", src[1], f"an edge must start at an agent; '{src[0]}' is a {kinds[src[0]]}")
+            else:
+                _unknown(src[0], src[1], kinds, r)
+            continue
+        kind = kinds.get(dst[0])
+        if kind is None:
+            _unknown(dst[0], dst[1], kinds, r)
+            continue
+        value = {"agent": lambda n: agents[n]["name"], "tool": lambda n: tools[n],
+                 "mcp": lambda n: f"{servers[n]}.*"}[kind](dst[0])
+        agents[src[0]]["tools"].append(Name(span=dst[1], value=value))
+
+
+def _unknown(name: str, span: Span, kinds: dict[str, str], r: Reporter) -> None:
+    from nexc.diagnostics.suggest import did_you_mean
+
+    guess = did_you_mean(name, list(kinds))
+    r.report("NEX620", span, f"workflow names '{name}', which is no agent, tool or MCP server"
+             + (f"; did you mean '{guess}'?" if guess else ""), fix=f"replace '{name}' with '{guess}'" if guess else None)
+
+
+__all__ = ["NAME", "detect", "load"]
