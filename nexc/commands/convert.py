@@ -54,7 +54,12 @@ def convert(spec, target, output, kind, force):
     else:
         from nexc.emit.yaml_text import emit_yaml
 
-        text = emit_yaml(fw)
+        import os
+
+        from nexc.resources import data_dir
+
+        schema = os.path.relpath(data_dir("specs") / "nexc.schema.json", out_dir).replace(os.sep, "/")
+        text = emit_yaml(fw, schema_url=schema)
     if not output:
         click.echo(text, nl=False)
         return
