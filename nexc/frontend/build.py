@@ -90,6 +90,10 @@ def as_float(loc: Loc, key: str, r: Reporter, *, minimum: float | None = None) -
 def as_bool(loc: Loc, key: str, r: Reporter) -> bool | None:
     if isinstance(loc.value, bool):
         return loc.value
+    if isinstance(loc.value, str) and loc.value.lower() in ("yes", "no", "on", "off", "y", "n"):
+        r.report("NEX201", loc.span, f"'{key}' must be true or false, not the string '{loc.value}'",
+                 fix="write true or false (nexc reads YAML 1.2, where 'yes' is a string)")
+        return None
     wrong_type(loc, key, "true or false", r)
     return None
 
@@ -165,7 +169,7 @@ def env_ref(loc: Loc, key: str, r: Reporter) -> EnvRef | None:
         default = None
         if "default" in v and v["default"].value is not None:
             d = v["default"].value
-            default = d if isinstance(d, str) else str(d)
+            default = d if isinstance(d, str) else (str(d).lower() if isinstance(d, bool) else str(d))
         return EnvRef(span=loc.span, name=name, default=default) if name else None
     return None
 
