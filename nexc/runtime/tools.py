@@ -1,0 +1,229 @@
+"""Tools as the runtime sees them: a precomputed OpenAI schema, the bound callable and how to call it.
+
+Binding. ``python "module:function"`` imports ``module`` (the framework's root directory is put on
+``sys.path`` first, so modules beside the spec import); ``stdlib "id"`` uses the implementation named
+in ``stdlib/tools.yaml`` (``nexc.runtime.stdlib``). ``lazy`` tools import on first call. A tool
+that cannot be imported stays in the toolset and answers every call with an error observation.
+
+Injection. A tool function may declare these parameters; the runtime fills them and the model can
+never set them (they are not in the schema and are dropped from the model's arguments):
+
+- ``global_storage``: the run's :class:`~nexc.runtime.storage.GlobalStorage`;
+- ``run_context``: a :class:`ToolContext` (storage, the run's context variables, agent name, trace
+  id, working directory).
+
+The same :class:`ToolContext` is also available from :func:`current_context` inside any tool, sync
+or async (a context variable, copied into the worker thread of sync tools).
+
+Execution. Async functions are awaited on the loop; sync functions run in a bounded thread pool
+(``Settings.tool_workers``). With ``Settings.inline_fast_tools`` (default on), a sync tool whose last
+:data:`INLINE_AFTER` calls each took under :data:`INLINE_MAX_S` runs directly on the event loop
+afterwards (a thread hand-off costs far more than such a call, and under load the GIL hand-offs cut
+throughput by a third); the first inline call that takes longer than :data:`INLINE_DEMOTE_S` sends
+the tool back to the pool for good. Tools that block on I/O are never that fast, so they stay in
+threads; a tool that must never run on the loop can be made ``async`` or set the flag off. Exceptions, bad JSON arguments, missing required arguments and
+unknown tools become observations (``Error: …`` strings) for the model, never crashes.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import importlib
+import inspect
+import json
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from time import perf_counter
+from typing import Any, Callable
+
+INJECTED = ("global_storage", "run_context")
+#: consecutive fast calls (in the pool) before a sync tool runs inline
+INLINE_AFTER = 8
+#: what "fast" means, seconds
+INLINE_MAX_S = 0.0005
+#: an inline call slower than this sends the tool back to the pool for good
+INLINE_DEMOTE_S = 0.002
+
+_current: contextvars.ContextVar["ToolContext | None"] = contextvars.ContextVar("nexc_tool_context", default=None)
+
+
+class ToolContext:
+    """What a tool may know about the run calling it."""
+
+    __slots__ = ("storage", "variables", "agent_name", "trace_id", "workdir", "root_dir")
+
+    def __init__(self, storage, variables: dict, agent_name: str, trace_id: str, workdir: str, root_dir: str):
+        self.storage, self.variables, self.agent_name = storage, variables, agent_name
+        self.trace_id, self.workdir, self.root_dir = trace_id, workdir, root_dir
+
+
+def current_context() -> ToolContext | None:
+    """The :class:`ToolContext` of the tool call running now (``None`` outside tool calls)."""
+    return _current.get()
+
+
+class ToolError(Exception):
+    """A tool call the runtime refuses (bad arguments, unknown tool); its text is the observation."""
+
+
+def import_target(target: str, root_dir: str | None = None) -> Any:
+    """``"package.module:attr.sub"`` → the object (``root_dir`` goes on ``sys.path`` first)."""
+    if root_dir and root_dir not in sys.path:
+        sys.path.insert(0, root_dir)
+    mod_name, _, attr = target.partition(":")
+    if not mod_name or not attr:
+        raise ImportError(f"'{target}' is not 'module:function'")
+    obj: Any = importlib.import_module(mod_name)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def to_text(value: Any) -> str:
+    """A tool's return value as observation text (JSON for structured values)."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list, tuple, int, float, bool)):
+        try:
+            return json.dumps(value, ensure_ascii=False)
+        except (TypeError, ValueError):
+            pass
+    return str(value)
+
+
+def openai_schema(name: str, description: str, parameters: dict) -> dict:
+    """The ``tools`` entry the API expects."""
+    return {"type": "function", "function": {"name": name, "description": description, "parameters": parameters}}
+
+
+class ToolImpl:
+    """One callable tool of an agent. ``kind``: ``python`` (a function) or ``agent`` (a sub-agent)."""
+
+    __slots__ = ("name", "description", "parameters", "schema", "kind", "fn", "is_async", "parallel", "inject",
+                 "extra_kwargs", "required", "error", "target", "root_dir", "agent", "accepts_any", "fast_calls",
+                 "inline", "pinned")
+
+    def __init__(self, name: str, description: str, parameters: dict, *, kind: str = "python",
+                 fn: Callable | None = None, parallel: bool = True, extra_kwargs: dict | None = None,
+                 target: str | None = None, root_dir: str | None = None, agent: str | None = None,
+                 error: str | None = None):
+        self.name, self.description, self.parameters = name, description, parameters
+        self.schema = openai_schema(name, description, parameters)
+        self.kind, self.parallel, self.extra_kwargs = kind, parallel, dict(extra_kwargs or {})
+        self.required = tuple(parameters.get("required") or ())
+        self.target, self.root_dir, self.agent, self.error = target, root_dir, agent, error
+        self.fn = None
+        self.is_async = False
+        self.inject: tuple[str, ...] = ()
+        self.accepts_any = False
+        self.fast_calls = 0
+        self.inline = False
+        self.pinned = False
+        if fn is not None:
+            self._bind(fn)
+
+    def _bind(self, fn: Callable) -> None:
+        self.fn = fn
+        self.is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None))
+        try:
+            params = inspect.signature(fn).parameters
+        except (TypeError, ValueError):
+            params = {}
+        self.inject = tuple(n for n in INJECTED if n in params)
+        self.accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+
+    def resolve(self) -> None:
+        """Import a lazy binding (on first call)."""
+        if self.fn is None and self.error is None and self.target:
+            try:
+                self._bind(import_target(self.target, self.root_dir))
+            except Exception as exc:  # noqa: BLE001
+                self.error = f"cannot import '{self.target}': {type(exc).__name__}: {exc}"
+
+    def arguments(self, raw: Any) -> dict:
+        """The model's arguments (JSON text or dict) checked for shape and required keys."""
+        if isinstance(raw, str):
+            if not raw.strip():
+                args: Any = {}
+            else:
+                try:
+                    args = json.loads(raw)
+                except ValueError as exc:
+                    raise ToolError(f"the arguments of '{self.name}' are not valid JSON ({exc}); "
+                                    f"send a JSON object matching the tool's parameters") from None
+        else:
+            args = raw if raw is not None else {}
+        if not isinstance(args, dict):
+            raise ToolError(f"the arguments of '{self.name}' must be a JSON object, not {type(args).__name__}")
+        missing = [k for k in self.required if k not in args]
+        if missing:
+            raise ToolError(f"'{self.name}' is missing required argument(s): {', '.join(missing)}")
+        return args
+
+
+_pools: dict[int, ThreadPoolExecutor] = {}
+
+
+def thread_pool(workers: int) -> ThreadPoolExecutor:
+    """The process-wide pool for sync tools (one per size)."""
+    pool = _pools.get(workers)
+    if pool is None:
+        pool = _pools[workers] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nexc-tool")
+    return pool
+
+
+def _timed(fn: Callable, kwargs: dict) -> tuple[Any, float]:
+    t0 = perf_counter()
+    result = fn(**kwargs)
+    return result, perf_counter() - t0
+
+
+async def call_function(tool: ToolImpl, args: dict, ctx: ToolContext, pool: ThreadPoolExecutor,
+                        timeout: float | None, inline_ok: bool = True) -> str:
+    """Run a python tool with ``args`` (plus injected parameters); return its observation text."""
+    if tool.fn is None:
+        tool.resolve()
+        if tool.fn is None:
+            raise ToolError(f"tool '{tool.name}' is unavailable: {tool.error or 'no implementation bound'}")
+    kwargs = {k: v for k, v in args.items() if k not in INJECTED} if tool.inject or "global_storage" in args \
+        or "run_context" in args else dict(args)
+    if tool.extra_kwargs:
+        kwargs.update(tool.extra_kwargs)
+    for name in tool.inject:
+        kwargs[name] = ctx.storage if name == "global_storage" else ctx
+    token = _current.set(ctx)
+    try:
+        if tool.is_async:
+            coro = tool.fn(**kwargs)
+            result = await (asyncio.wait_for(coro, timeout) if timeout else coro)
+        elif tool.inline and inline_ok and not timeout:
+            result, took = _timed(tool.fn, kwargs)
+            if took > INLINE_DEMOTE_S:
+                tool.inline, tool.pinned = False, True
+        else:
+            fut = asyncio.get_running_loop().run_in_executor(
+                pool, contextvars.copy_context().run, functools.partial(_timed, tool.fn, kwargs))
+            result, took = await (asyncio.wait_for(fut, timeout) if timeout else fut)
+            if inline_ok and not tool.pinned:
+                if took < INLINE_MAX_S:
+                    tool.fast_calls += 1
+                    if tool.fast_calls >= INLINE_AFTER:
+                        tool.inline = True
+                else:
+                    tool.fast_calls = 0
+    finally:
+        _current.reset(token)
+    return to_text(result)
+
+
+def safe_path(workdir: str, path: str) -> str:
+    """``path`` inside ``workdir`` (raises ``ToolError`` for paths that escape it)."""
+    base = os.path.realpath(workdir)
+    full = os.path.realpath(os.path.join(base, path))
+    if full != base and not full.startswith(base + os.sep):
+        raise ToolError(f"path '{path}' is outside the working directory")
+    return full

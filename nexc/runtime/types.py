@@ -1,0 +1,88 @@
+"""Values the runtime hands back: stop reasons, run results and the settings of a runtime."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+
+class StopReason(str, enum.Enum):
+    """Why an agent loop (or a whole run) ended."""
+
+    COMPLETED = "completed"            #: the model answered without calling a tool
+    STOP_TOOL = "stop_tool"            #: a stop tool ran; its result is the answer
+    MAX_ITERATIONS = "max_iterations"  #: ``limits.max_iterations`` LLM calls were made
+    CONTEXT_LIMIT = "context_limit"    #: the conversation no longer fits ``limits.context_tokens``
+    LLM_ERROR = "llm_error"            #: an LLM call failed after every retry
+    CANCELLED = "cancelled"            #: the run's timeout passed or it was cancelled
+    REPLAY_DIVERGED = "replay_diverged"  #: a replayed run asked for a call the recording does not have
+    ERROR = "error"                    #: the run could not start or nexc failed (see ``RunResult.error``)
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def ok(self) -> bool:
+        """True for the reasons that mean the agent finished its task."""
+        return self in (StopReason.COMPLETED, StopReason.STOP_TOOL)
+
+
+class RunAbort(Exception):
+    """Ends the whole run (from any depth of the agent tree) with ``reason``."""
+
+    def __init__(self, reason: StopReason, message: str):
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+@dataclass
+class RunResult:
+    """The outcome of one run.
+
+    ``records`` are the trajectory records (one per LLM call, the schema of
+    ``specs/trajectory.schema.json``); ``spans`` every span of the run; ``trace_path`` the JSON Lines
+    file they were written to, if any.
+    """
+
+    output: str
+    stop_reason: StopReason
+    trace_id: str
+    records: list[dict] = field(default_factory=list)
+    spans: list[Any] = field(default_factory=list)
+    error: str | None = None
+    trace_path: str | None = None
+    usage: dict[str, int] = field(default_factory=dict)
+    duration_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.stop_reason.ok
+
+
+@dataclass
+class Settings:
+    """Knobs of the runtime (defaults suit production; tests shorten the delays).
+
+    ``max_retries``/``request_timeout`` apply when the spec's ``llm`` does not set them.
+    ``fsync``: ``"run"`` (fsync the trajectory when a run ends), ``"record"`` (after every record) or
+    ``"never"``. Records are always handed to the kernel with one ``write`` each, so a killed *process*
+    loses at most the record in flight whatever the policy; fsync only matters for a crash of the machine.
+    """
+
+    max_retries: int = 4
+    retry_base: float = 0.5
+    retry_max_delay: float = 30.0
+    request_timeout: float = 120.0
+    max_depth: int = 5
+    hint_window: int = 3
+    context_hint_ratio: float = 0.8
+    compaction_ratio: float = 0.75
+    keep_recent_results: int = 2
+    fsync: str = "run"
+    tool_workers: int = 16
+    tool_timeout: float | None = None
+    inline_fast_tools: bool = True
+    send_reasoning: bool = False
+    token_counter: Callable[[str], int] | None = None
+    replay_strict: bool = True

@@ -1,0 +1,155 @@
+"""Tool execution: concurrency, serial tools, errors as observations, stdlib tools, injection."""
+from __future__ import annotations
+
+import time
+
+import helpers
+from helpers import agent
+
+from nexc.runtime.types import StopReason
+from nexc.testing import call, reply
+
+
+def _elapsed(res) -> float:
+    return sum(s.duration_ms for s in res.spans if s.kind == "agent" and s.parent_id is None) / 1000
+
+
+def test_two_slow_sync_tools_run_concurrently(run_with):
+    helpers.CALLS.clear()
+    t0 = time.perf_counter()
+    res, _ = run_with([agent(tools=["slow_sync"])],
+                      [reply(tool_calls=[call("slow_sync", {"seconds": 0.4}), call("slow_sync", {"seconds": 0.4})]),
+                       reply("done")])
+    took = time.perf_counter() - t0
+    assert res.output == "done"
+    assert took < 0.75, took      # two 0.4 s tools in about the time of one
+    (_, a0, a1), (_, b0, b1) = helpers.CALLS[-2:]
+    assert a0 < b1 and b0 < a1   # overlapping
+
+
+def test_two_slow_async_tools_run_concurrently(run_with):
+    t0 = time.perf_counter()
+    res, _ = run_with([agent(tools=["slow_async"])],
+                      [reply(tool_calls=[call("slow_async", {"seconds": 0.4})] * 2), reply("done")])
+    assert time.perf_counter() - t0 < 0.75 and res.output == "done"
+
+
+def test_non_parallel_tools_run_alone(run_with):
+    helpers.CALLS.clear()
+    res, _ = run_with([agent(tools=["serial_sleep"])],
+                      [reply(tool_calls=[call("serial_sleep", {"seconds": 0.15})] * 2), reply("done")])
+    (_, a0, a1), (_, b0, b1) = helpers.CALLS[-2:]
+    assert a1 <= b0  # one after the other
+
+
+def test_agent_without_parallel_tool_calls(run_with):
+    helpers.CALLS.clear()
+    res, srv = run_with([agent(tools=["slow_sync"], parallel_tool_calls=False)],
+                        [reply(tool_calls=[call("slow_sync", {"seconds": 0.1})] * 2), reply("done")])
+    (_, a0, a1), (_, b0, b1) = helpers.CALLS[-2:]
+    assert a1 <= b0
+    assert srv.requests[0].body["parallel_tool_calls"] is False
+
+
+def test_results_keep_call_order(run_with):
+    res, srv = run_with([agent(tools=["slow_async", "echo"])],
+                        [reply(tool_calls=[call("slow_async", {"seconds": 0.1}), call("echo", {"text": "b"})]),
+                         reply("done")])
+    tool_msgs = [m for m in srv.requests[1].messages if m["role"] == "tool"]
+    assert [m["content"] for m in tool_msgs] == ["slept", "echo:b"]
+    assert [m["tool_call_id"] for m in tool_msgs] == ["call_0_0", "call_0_1"]
+
+
+def test_tool_errors_are_observations(run_with):
+    res, srv = run_with([agent(tools=["boom", "add"])],
+                        [reply(tool_calls=[call("boom", {"reason": "bad"}), call("nosuch", {}),
+                                           call("add", raw='{"a": 1, "b":'), call("add", {"a": 1}),
+                                           call("add", raw='[1, 2]'), call("add", {"a": 1, "b": 2, "c": 3})]),
+                         reply("recovered")])
+    assert res.stop_reason is StopReason.COMPLETED and res.output == "recovered"
+    out = [m["content"] for m in srv.requests[1].messages if m["role"] == "tool"]
+    assert out[0] == "Error: tool 'boom' raised RuntimeError: boom bad"
+    assert "no tool named 'nosuch'" in out[1] and "boom, add" in out[1]
+    assert "not valid JSON" in out[2]
+    assert "missing required argument(s): b" in out[3]
+    assert "must be a JSON object" in out[4]
+    assert out[5].startswith("Error: tool 'add' raised TypeError")
+    statuses = [s.status for s in res.spans if s.kind == "tool"]
+    assert statuses == ["error"] * 6
+
+
+def test_injected_parameters_cannot_be_set_by_the_model(run_with):
+    res, srv = run_with([agent(tools=["remember", "recall"])],
+                        [reply(tool_calls=[call("remember", {"key": "a", "value": "1", "global_storage": "evil"})]),
+                         reply(tool_calls=[call("recall", {"key": "a"})]), reply("done")])
+    assert srv.requests[1].messages[-1]["content"] == "ok"
+    assert srv.requests[2].messages[-1]["content"] == "1"
+
+
+def test_stdlib_todo_write_uses_storage(run_with):
+    todos = [{"id": "1", "content": "plan", "status": "completed"}, {"id": "2", "content": "do"}]
+    res, srv = run_with([agent(tools=["todo"])], [reply(tool_calls=[call("todo", {"todos": todos})]), reply("ok")])
+    text = srv.requests[1].messages[-1]["content"]
+    assert "2 items, 1 completed" in text and "[x] 1: plan" in text
+
+
+def test_stdlib_file_tools_stay_in_workdir(tmp_path):
+    from nexc.runtime import stdlib
+    from nexc.runtime.tools import ToolContext, ToolError
+
+    ctx = ToolContext(None, {}, "a", "t", str(tmp_path), str(tmp_path))
+    assert "Wrote 5" in stdlib.write_file("d/f.txt", "hello", run_context=ctx)
+    assert stdlib.read_file("d/f.txt", run_context=ctx) == "hello"
+    assert stdlib.list_files(run_context=ctx) == "d/f.txt"
+    import pytest
+
+    with pytest.raises(ToolError):
+        stdlib.read_file("../outside.txt", run_context=ctx)
+
+
+def test_unimportable_tool_reports_problem_and_observation(run_with, settings):
+    from nexc.api import CompiledFramework
+    from nexc.ir.model import Binding, Tool, ToolRef
+
+    fw_ir = helpers.framework([agent(tools=["ghost"])])
+    fw_ir = fw_ir.model_copy(update={"tools": fw_ir.tools + (Tool(name="ghost", binding=Binding(
+        kind="python", target="no_such_module_xyz:f")),)})
+    fw = CompiledFramework.from_ir(fw_ir, settings=settings)
+    assert any("ghost" in p and "no_such_module_xyz" in p for p in fw.problems)
+    from nexc.testing import FakeOpenAI
+
+    srv = FakeOpenAI([reply(tool_calls=[call("ghost", {})]), reply("fine")])
+    with srv as url:
+        res = fw.run("x", base_url=url)
+    assert res.output == "fine" and "unavailable" in srv.requests[1].messages[-1]["content"]
+
+
+def test_fast_sync_tools_move_inline_and_slow_ones_go_back(settings):
+    import asyncio
+    import threading
+
+    from nexc.runtime import tools as T
+
+    seen = []
+
+    def fast(x: int) -> int:
+        seen.append(threading.current_thread() is threading.main_thread())
+        if x < 0:
+            time.sleep(0.01)
+        return x
+
+    impl = T.ToolImpl("fast", "", {"type": "object", "properties": {}}, fn=fast)
+    ctx = T.ToolContext(None, {}, "a", "t", ".", ".")
+
+    async def go():
+        pool = T.thread_pool(4)
+        for i in range(T.INLINE_AFTER + 2):
+            await T.call_function(impl, {"x": i}, ctx, pool, None)
+        await T.call_function(impl, {"x": -1}, ctx, pool, None)   # slow: back to the pool for good
+        for i in range(T.INLINE_AFTER + 2):
+            await T.call_function(impl, {"x": i}, ctx, pool, None)
+
+    asyncio.run(go())
+    n = T.INLINE_AFTER
+    assert seen[:n] == [False] * n and seen[n:n + 3] == [True] * 3
+    assert not any(seen[n + 3:]) and impl.pinned and not impl.inline
