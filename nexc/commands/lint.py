@@ -1,57 +1,71 @@
-"""``nexc lint`` / ``nexc check``: report every problem of one or more specs."""
+"""``nexc lint`` / ``nexc check``: report every problem of one or more specs.
+
+Made for pre-commit: imports stay lazy (the pipeline, jsonschema and Jinja load only when a spec
+needs them), inline ``# nex: ignore[…]`` comments and ``[tool.nexc]`` in ``pyproject.toml`` apply,
+and the output can be text, JSON, SARIF 2.1.0 or GitHub annotations.
+"""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
-from nexc.commands.common import FORMAT_CHOICE, FROM_CHOICE, exit_code, print_diagnostics
+#: ``--format`` choices (kept literal so that ``--help`` does not import the renderers).
+LINT_FORMATS = click.Choice(["text", "json", "sarif", "github"])
+FROM_CHOICE = click.Choice(["nex", "yaml", "nexau", "nexa4a"])
 
 
-def lint_paths(paths, kind: str | None):
-    """Diagnostics of every spec named by ``paths`` (folders are searched for .nex and *.nex.yaml)."""
-    from nexc.diagnostics import Reporter
-    from nexc.frontend import spec_files
-    from nexc.ir.base import Span
-    from nexc.pipeline import compile_path
-    from nexc.source import display_path
+def lint_paths(paths, kind: str | None = None, *, check_imports: bool = False, use_config: bool = True):
+    """Diagnostics of every spec named by ``paths`` (folders are searched for .nex and *.nex.yaml),
+    after inline suppressions and ``[tool.nexc]`` configuration."""
+    from nexc.lint.run import lint_paths as run
 
-    r = Reporter()
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            files = spec_files(p)
-            if not files:
-                r.report("NEX001", Span.point(display_path(p)), f"no .nex or .nex.yaml files below '{display_path(p)}'")
-            for f in files:
-                compile_path(f, kind=kind, reporter=r)
-        else:
-            compile_path(p, kind=kind, reporter=r)
-    return r.sorted()
+    return run(paths, kind, check_imports=check_imports, use_config=use_config)
+
+
+def emit(diags, fmt: str) -> None:
+    """Print ``diags`` in ``fmt`` to stdout (text in colour on a terminal)."""
+    from nexc.diagnostics.render import RENDERERS, render_text
+
+    if fmt == "text":
+        from nexc.commands.common import use_colour
+
+        click.echo(render_text(diags, colour=use_colour()), nl=False)
+    else:
+        click.echo(RENDERERS[fmt](diags), nl=False)
+
+
+def _exit(diags) -> None:
+    from nexc.commands.common import exit_code
+
+    sys.exit(exit_code(diags))
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--format", "fmt", type=FORMAT_CHOICE, default="text", show_default=True, help="How to print diagnostics.")
+@click.option("--format", "fmt", type=LINT_FORMATS, default="text", show_default=True, help="How to print diagnostics.")
 @click.option("--from", "kind", type=FROM_CHOICE, help="Read files as this kind of spec instead of detecting it.")
-def lint(paths, fmt, kind):
+@click.option("--check-imports", is_flag=True, help="Import python bindings and compare their signatures (runs user code).")
+@click.option("--no-config", is_flag=True, help="Ignore [tool.nexc] in pyproject.toml.")
+def lint(paths, fmt, kind, check_imports, no_config):
     """Check the specs in PATHS (files, or folders searched for .nex and *.nex.yaml).
 
-    Every problem is reported with its code, file, line and column. Exit status: 0 when no errors were
-    found, 1 when some were, 2 on usage or internal errors.
+    Every problem is reported with its code, file, line and column. `# nex: ignore[CODE]` on the line
+    (or the line above) suppresses a diagnostic; `[tool.nexc]` in pyproject.toml selects rules.
+    Exit status: 0 when no errors were found, 1 when some were, 2 on usage or internal errors.
     """
-    diags = lint_paths(paths, kind)
-    print_diagnostics(diags, fmt)
-    sys.exit(exit_code(diags))
+    diags = lint_paths(paths, kind, check_imports=check_imports, use_config=not no_config)
+    emit(diags, fmt)
+    _exit(diags)
 
 
 @click.command()
 @click.argument("spec", type=click.Path())
-@click.option("--format", "fmt", type=FORMAT_CHOICE, default="text", show_default=True, help="How to print diagnostics.")
+@click.option("--format", "fmt", type=LINT_FORMATS, default="text", show_default=True, help="How to print diagnostics.")
 @click.option("--from", "kind", type=FROM_CHOICE, help="Read the file as this kind of spec.")
-def check(spec, fmt, kind):
+@click.option("--check-imports", is_flag=True, help="Import python bindings and compare their signatures (runs user code).")
+def check(spec, fmt, kind, check_imports):
     """Check one SPEC and report every problem (exit 0 clean, 1 errors, 2 usage/internal)."""
-    diags = lint_paths([spec], kind)
-    print_diagnostics(diags, fmt)
-    sys.exit(exit_code(diags))
+    diags = lint_paths([spec], kind, check_imports=check_imports)
+    emit(diags, fmt)
+    _exit(diags)

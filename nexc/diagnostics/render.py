@@ -1,10 +1,12 @@
-"""Rendering diagnostics: text with a code frame and carets (colour only on a terminal), and JSON.
+"""Rendering diagnostics: text with a code frame and carets (colour only on a terminal), JSON, SARIF
+2.1.0 (GitHub code scanning) and GitHub Actions workflow-command annotations.
 
 Detection never formats text; everything a user reads about a problem is produced here.
 """
 from __future__ import annotations
 
 import json
+import re
 from typing import Iterable
 
 from nexc.diagnostics.diagnostic import Diagnostic
@@ -12,6 +14,9 @@ from nexc.diagnostics.diagnostic import Diagnostic
 _COLOURS = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "info": "\x1b[1;36m"}
 _BOLD, _DIM, _BLUE, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[34m", "\x1b[0m"
 _MAX_LINE = 200
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+#: Codes whose located text is masked in code frames (the text is a secret).
+_REDACT = frozenset(("NEX416",))
 
 
 def _source_line(file: str, line: int) -> str | None:
@@ -38,7 +43,10 @@ def _frame(d: Diagnostic, colour: bool) -> list[str]:
     src = _source_line(s.file, s.line)
     if src is None:
         return []
-    shown = src.replace("\t", " ")
+    shown = _CONTROL.sub("\ufffd", src.replace("\t", " "))
+    if d.code in _REDACT and s.end_line == s.line:  # never echo a secret into logs
+        a, b = max(0, s.column - 1), max(s.column - 1, s.end_column - 1)
+        shown = shown[:a] + "*" * (b - a) + shown[b:]
     start = max(1, s.column)
     if len(shown) > _MAX_LINE:  # keep the caret in view on very long lines
         cut = max(0, start - _MAX_LINE // 2)
@@ -85,5 +93,90 @@ def render_json(diags: Iterable[Diagnostic]) -> str:
     return json.dumps({"diagnostics": [d.to_json() for d in diags]}, indent=2, ensure_ascii=False) + "\n"
 
 
+_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def _uri(file: str) -> str:
+    """A SARIF artifact URI: relative POSIX paths stay relative (percent-encoded), absolute ones become file URIs."""
+    import os
+    from pathlib import Path
+    from urllib.parse import quote
+
+    if os.path.isabs(file):
+        return Path(file).as_uri()
+    return quote(file.replace(os.sep, "/"), safe="/")
+
+
+def render_sarif(diags: Iterable[Diagnostic]) -> str:
+    """One SARIF 2.1.0 log with one run: the rules that occur (with their documentation) and one
+    result per diagnostic, in the shape GitHub code scanning accepts (relative URIs, 1-based regions)."""
+    import hashlib
+
+    from nexc.diagnostics import registry
+    from nexc.version import __version__
+
+    diags = list(diags)
+    rules, index = [], {}
+    for d in diags:
+        if d.code in index:
+            continue
+        r = registry.get(d.code)
+        index[d.code] = len(rules)
+        doc = r.doc() if r else d.code
+        rules.append({
+            "id": d.code, "name": r.name if r else "unknown",
+            "shortDescription": {"text": r.summary if r else d.code},
+            "fullDescription": {"text": " ".join(r.what.split()) if r else d.code},
+            "help": {"text": doc, "markdown": doc},
+            "defaultConfiguration": {"level": _SARIF_LEVEL.get(r.severity if r else d.severity, "warning")},
+            "properties": {"tags": ["nexc"]},
+        })
+    results = []
+    for d in diags:
+        s = d.span
+        text = d.message + "".join(f"\nnote: {n}" for n in d.notes) + (f"\nfix: {d.fix}" if d.fix else "")
+        region = {"startLine": max(1, s.line), "startColumn": max(1, s.column),
+                  "endLine": max(s.line, s.end_line, 1), "endColumn": max(1, s.end_column)}
+        if region["endLine"] == region["startLine"] and region["endColumn"] < region["startColumn"]:
+            region["endColumn"] = region["startColumn"]
+        fp = hashlib.sha256(f"{d.code}\0{s.file}\0{d.message}".encode()).hexdigest()[:32]
+        results.append({
+            "ruleId": d.code, "ruleIndex": index[d.code], "level": _SARIF_LEVEL.get(d.severity, "warning"),
+            "message": {"text": text},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(s.file)}, "region": region}}],
+            "partialFingerprints": {"nexcDiagnostic/v1": fp},
+        })
+    log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [{
+        "tool": {"driver": {"name": "nexc", "version": __version__, "semanticVersion": __version__,
+                            "rules": rules}},
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+    }]}
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _gh_escape(text: str, *, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+
+def render_github(diags: Iterable[Diagnostic]) -> str:
+    """GitHub Actions annotations, one per diagnostic:
+    ``::error file=F,line=L,col=C,endLine=…,endColumn=…,title=NEX301 unknown-tool::message``
+    (``info`` becomes ``notice``; notes and fix follow the message on their own lines)."""
+    out = []
+    for d in diags:
+        s = d.span
+        level = {"error": "error", "warning": "warning"}.get(d.severity, "notice")
+        props = [f"file={_gh_escape(s.file, prop=True)}", f"line={s.line}", f"col={s.column}"]
+        if s.end_line >= s.line:
+            props += [f"endLine={s.end_line}", f"endColumn={s.end_column}"]
+        props.append(f"title={_gh_escape(f'{d.code} {d.name}', prop=True)}")
+        text = d.message + "".join(f"\nnote: {n}" for n in d.notes) + (f"\nfix: {d.fix}" if d.fix else "")
+        out.append(f"::{level} {','.join(props)}::{_gh_escape(text)}")
+    return "".join(line + "\n" for line in out)
+
+
 #: Renderers by ``--format`` name.
-RENDERERS = {"text": render_text, "json": render_json}
+RENDERERS = {"text": render_text, "json": render_json, "sarif": render_sarif, "github": render_github}

@@ -1,0 +1,125 @@
+"""Benchmark of `nexc lint`: 200 generated frameworks (1 to 34 agents each) linted in one process,
+and the cold start of `nexc lint` on one small file (a fresh process each time, median of several).
+
+    python bench/lint.py [--frameworks 200] [--cold-runs 7] [--keep DIR]
+
+Prints a table. Aims: 200 frameworks under 5 s; one small file under 0.5 s cold.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TYPES = ["str", "int", "float", "bool", "list[str]", '"fast" | "slow"', "str?"]
+
+
+def framework(i: int, agents: int, rng: random.Random) -> str:
+    """A .nex framework with ``agents`` agents in a delegation tree (fan-out 3), each with 1–4 tools of
+    its own taking 0–3 parameters, a prompt of 1–8 sentences and a random tool-call format."""
+    out = ["nex 1", f'framework bench_{i} "Generated framework {i}." {{}}', "",
+           'llm main {\n  model = env("NEX_MODEL", "nex-n1")\n  api_key = env("OPENAI_API_KEY")\n}', ""]
+    for a in range(agents):
+        for t in range(rng.randint(1, 4)):
+            params = ", ".join(f'p{k}: {rng.choice(TYPES)} "Parameter {k} of the tool."'
+                               for k in range(rng.randint(0, 3)))
+            out.append(f'tool t{a}_{t}({params}) -> str\n  "Tool {t} of agent {a}: does one specific thing well."\n'
+                       f'  = python "bench_tools:t{a}_{t}"')
+    out.append("")
+    for a in reversed(range(agents)):
+        kids = [c for c in range(1, agents) if (c - 1) // 3 == a]
+        tools = [f"t{a}_{t}" for t in range(10) if f"tool t{a}_{t}(" in "\n".join(out)] + [f"a{c}" for c in kids]
+        fmt = rng.choice(["openai", "qwen3_coder", "hermes", "glm45", "minimax_m2", "deepseek_v31"])
+        prompt = ("You are agent %d. " % a) + "Think step by step and use the tools when needed. " * rng.randint(1, 8)
+        out.append(f'agent a{a} "Agent {a} of the team." {{\n  llm = main\n  prompt = """{prompt}"""\n'
+                   f'  tools = [{", ".join(tools)}]\n  max_iterations = {rng.randint(5, 60)}\n'
+                   f'  tool_format = {fmt}\n}}\n')
+    out.append("entry a0")
+    return "\n".join(out) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Generate, lint, print the table."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--frameworks", type=int, default=200)
+    ap.add_argument("--cold-runs", type=int, default=7)
+    ap.add_argument("--keep", type=Path, help="write the generated specs here and keep them")
+    args = ap.parse_args(argv)
+    rng = random.Random(20240601)
+    root = args.keep or Path(tempfile.mkdtemp(prefix="nexc-bench-"))
+    root.mkdir(parents=True, exist_ok=True)
+    files, agents_total = [], 0
+    for i in range(args.frameworks):
+        n = 1 + (i * 33) // max(1, args.frameworks - 1)  # 1 … 34 agents, evenly spread
+        agents_total += n
+        p = root / f"fw_{i:03d}.nex"
+        p.write_text(framework(i, n, rng), encoding="utf-8")
+        files.append(p)
+    small = root / "small.nex"
+    small.write_text('nex 1\nllm main { model = "nex-n1" }\ntool search(q: str) -> str "Search." = python "t:s"\n'
+                     'agent a "A." {\n  llm = main\n  prompt = "Work."\n  tools = [search]\n}\n', encoding="utf-8")
+
+    from nexc.lint.run import lint_paths
+
+    per: list[float] = []
+    problems = 0
+    t0 = time.perf_counter()
+    for f in files:
+        s = time.perf_counter()
+        problems += len(lint_paths([str(f)]))
+        per.append(time.perf_counter() - s)
+    total = time.perf_counter() - t0
+
+    # the share of the checks (nexc.checks, in CHECKS order) on already-resolved frameworks
+    import importlib
+
+    from nexc.diagnostics import Reporter
+    from nexc.pipeline import CHECKS, compile_path
+
+    mods = [importlib.import_module(m) for m in CHECKS]
+    saved = CHECKS
+    import nexc.pipeline as pipeline
+
+    pipeline.CHECKS = ()
+    resolved = [compile_path(f) for f in files]
+    pipeline.CHECKS = saved
+    s = time.perf_counter()
+    for res in resolved:
+        for m in mods:
+            m.check(res.framework, Reporter(), res.context)
+    checks = time.perf_counter() - s
+    size = sum(f.stat().st_size for f in files)
+
+    cold = []
+    nexc = Path(sys.executable).parent / "nexc"
+    cmd = [str(nexc)] if nexc.exists() else [sys.executable, "-m", "nexc"]
+    for _ in range(args.cold_runs):
+        s = time.perf_counter()
+        subprocess.run([*cmd, "lint", str(small)], capture_output=True, check=False)
+        cold.append(time.perf_counter() - s)
+
+    rows = [
+        ("frameworks linted (one process)", f"{len(files)} ({agents_total} agents, {problems} diagnostics)"),
+        ("spec text", f"{size / 1e6:.2f} MB"),
+        ("total", f"{total:.2f} s (aim < 5 s)"),
+        ("of which checks (all 11, on resolved IR)", f"{checks:.2f} s"),
+        ("per framework, median", f"{1000 * statistics.median(per):.1f} ms"),
+        ("per framework, p90 / max", f"{1000 * sorted(per)[int(0.9 * len(per))]:.1f} / {1000 * max(per):.1f} ms"),
+        ("first framework (warm-up)", f"{1000 * per[0]:.1f} ms"),
+        (f"cold `nexc lint` small file, median of {len(cold)}", f"{statistics.median(cold):.3f} s (aim < 0.5 s)"),
+        ("cold, min / max", f"{min(cold):.3f} / {max(cold):.3f} s"),
+    ]
+    w = max(len(k) for k, _ in rows)
+    print(f"{'measure'.ljust(w)}  value\n{'-' * w}  {'-' * 40}")
+    for k, v in rows:
+        print(f"{k.ljust(w)}  {v}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

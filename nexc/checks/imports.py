@@ -1,0 +1,100 @@
+"""imports: with ``--check-imports``, Python bindings that do not import (NEX407) or whose signature
+disagrees with the tool's declared parameters (NEX408).
+
+Importing runs the user's module code, so this check only runs when asked
+(``ctx.options["check_imports"]``, set by ``nexc lint --check-imports`` or ``check-imports = true`` in
+``[tool.nexc]``). The framework's root folder is put first on ``sys.path`` while importing, and the
+modules imported from it are forgotten afterwards so that two frameworks with a ``tools`` module do
+not see each other's.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+import sys
+
+#: Parameters the runtime passes itself when a function declares them (NexAU semantics).
+RUNTIME_INJECTED = ("agent_state", "global_storage")
+
+
+def _load(target: str):
+    """The object ``module:attr.path`` names; raises on failure with a readable reason."""
+    module, sep, attr = target.partition(":")
+    if not sep:
+        module, _, attr = target.rpartition(".")
+    if not module or not attr:
+        raise ImportError(f"'{target}' is not of the form 'module:function'")
+    obj = importlib.import_module(module)
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise AttributeError(f"module '{module}' has no attribute '{attr}'")
+        obj = getattr(obj, part)
+    return obj
+
+
+def signature_problems(fn, parameters: dict) -> list[str]:
+    """How ``fn``'s signature disagrees with the JSON Schema ``parameters`` (empty when it agrees)."""
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return []
+    props = dict(parameters.get("properties") or {}) if isinstance(parameters, dict) else {}
+    required = set(parameters.get("required") or ()) if isinstance(parameters, dict) else set()
+    params = [p for p in sig.parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    var_kw = any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
+    names = {p.name for p in params if p.kind is not p.POSITIONAL_ONLY}
+    out = []
+    for p in params:
+        if p.name in RUNTIME_INJECTED or p.default is not p.empty:
+            continue
+        if p.kind is p.POSITIONAL_ONLY:
+            out.append(f"parameter '{p.name}' is positional-only; tools are called with keyword arguments")
+        elif p.name not in props:
+            out.append(f"the function requires '{p.name}', which the tool does not declare")
+        elif p.name not in required:
+            out.append(f"the function requires '{p.name}', which the tool declares as optional")
+    if not var_kw:
+        for name in props:
+            if name not in names:
+                out.append(f"the tool declares '{name}', which the function does not accept (and it takes no **kwargs)")
+    return out
+
+
+def check(fw, r, ctx) -> None:
+    """Import every ``python`` binding and compare its signature with the declared parameters."""
+    if ctx is None or not ctx.options.get("check_imports"):
+        return
+    root = str(ctx.root_dir)
+    before = set(sys.modules)
+    sys.path.insert(0, root)
+    importlib.invalidate_caches()
+    try:
+        for t in fw.tools:
+            b = t.binding
+            if b is None or b.kind != "python":
+                continue
+            try:
+                fn = _load(b.target)
+            except BaseException as exc:  # noqa: BLE001 - user code may raise anything, even SystemExit
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
+                r.report("NEX407", b.span, f"binding '{b.target}' of tool '{t.name}' does not import: "
+                         f"{type(exc).__name__}: {exc}",
+                         notes=(f"imported with '{root}' first on sys.path",),
+                         fix="correct the module path and function name")
+                continue
+            if not callable(fn):
+                r.report("NEX407", b.span, f"binding '{b.target}' of tool '{t.name}' is not callable")
+                continue
+            for problem in signature_problems(fn, t.parameters):
+                r.report("NEX408", b.span, f"binding '{b.target}' of tool '{t.name}' does not match its parameters: "
+                         f"{problem}", fix="make the names agree, give the function a default, or accept **kwargs")
+    finally:
+        try:
+            sys.path.remove(root)
+        except ValueError:
+            pass
+        for name in set(sys.modules) - before:
+            mod = sys.modules.get(name)
+            if str(getattr(mod, "__file__", "") or "").startswith(root):
+                del sys.modules[name]
