@@ -22,9 +22,12 @@ COMMANDS: dict[str, str] = {
     "schema": "nexc.commands.schema:schema",
     "build": "nexc.commands.build:build",
     "explain": "nexc.commands.explain:explain",
+    "analyse": "nexc.commands.analyse:analyse",
     "run": "nexc.runtime.cli:run",
     "formats": "nexc.formats.cli:formats",
     "convert-trajectory": "nexc.formats.cli:convert_trajectory",
+    "dataset": "nexc.dataset.cli:dataset",
+    "train": "nexc.train.cli:train",
 }
 
 _HELP = {
@@ -35,9 +38,12 @@ _HELP = {
     "schema": "Print the JSON Schema of nexc YAML.",
     "build": "Check a spec and write build outputs (manifest, bundle, NexAU, dataset).",
     "explain": "Print the documentation of a diagnostic code.",
+    "analyse": "Static analysis: worst-case LLM calls, hierarchy, context size per format.",
     "run": "Run a framework on a task (live, or replaying a trajectory).",
     "formats": "List, render and parse tool-call formats.",
     "convert-trajectory": "Rewrite recorded trajectories into another tool-call format.",
+    "dataset": "Build supervised fine-tuning datasets from trajectories.",
+    "train": "Fine-tune a model on a nexc dataset (needs the train extra).",
 }
 
 
