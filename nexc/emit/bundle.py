@@ -1,0 +1,184 @@
+"""bundle: an importable, runnable Python package for a framework (``DIR/<name>/``).
+
+The package holds ``__init__.py`` (a lazily built ``framework``), ``__main__.py`` (``python -m <name>``
+with the options of ``nexc run``), ``spec.py`` (every definition as a Python literal), ``manifest.json``,
+``sourcemap.json`` (generated line → spec span), the prompt files, skill folders and local tool modules.
+Nothing from a spec reaches generated Python except through :func:`literal` (``repr`` encoding); the
+package name is validated, so neither building nor importing a bundle can execute spec content.
+"""
+from __future__ import annotations
+
+import json
+import keyword
+import math
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from nexc.emit.manifest import _relative_spans, manifest_text
+from nexc.ir.base import strip_spans
+from nexc.version import __version__
+
+#: Files the bundle writes itself; a local tool module may not take these names.
+RESERVED = frozenset({"__init__", "__main__", "spec", "manifest", "sourcemap"})
+SECTIONS = (("llms", "LLMS", "llm"), ("tools", "TOOLS", "tool"), ("mcp_servers", "MCP_SERVERS", "mcp"),
+            ("skills", "SKILLS", "skill"), ("agents", "AGENTS", "agent"))
+_SKIP = {"__pycache__", ".git", ".nexc-files"}
+
+
+class BundleError(click.ClickException):
+    """The framework cannot become a bundle (an invalid package name, a file outside the root, …)."""
+
+    exit_code = 1
+
+    def format_message(self) -> str:
+        return self.message
+
+
+def check_identifier(name: str, what: str, span=None) -> str:
+    """``name`` if it can name a Python package; otherwise raise :class:`BundleError` (a diagnostic)."""
+    where = f"{span}: " if span is not None and not str(getattr(span, "file", "<")).startswith("<") else ""
+    problem = None
+    if not isinstance(name, str) or not name.isidentifier() or not name.isascii():
+        problem = "is not a Python identifier (use letters, digits and _, not starting with a digit)"
+    elif keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        problem = "is a Python keyword"
+    elif name.startswith("__") or name in RESERVED:
+        problem = "is reserved in a bundle"
+    elif name in sys.stdlib_module_names or name in ("nexc", "click", "pydantic", "openai", "jinja2"):
+        problem = "would shadow a module the bundle needs"
+    if problem:
+        raise BundleError(f"{where}error[bundle-name]: {what} {name!r} {problem}; rename it to build a bundle")
+    return name
+
+
+def literal(value: Any, indent: int = 0) -> str:
+    """``value`` (JSON-like data) as Python source that evaluates to an equal value; strings via ``repr``."""
+    pad, inner = " " * indent, " " * (indent + 4)
+    if value is None or isinstance(value, bool) or isinstance(value, int):
+        return repr(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise BundleError(f"error[bundle-value]: {value!r} cannot be written into a bundle")
+        return repr(value)
+    if isinstance(value, str):
+        lines = value.splitlines(keepends=True)
+        if len(lines) > 1 and all(line.endswith("\n") for line in lines[:-1]) and "\r" not in value:
+            return "(\n" + "".join(f"{inner}{line!r}\n" for line in lines) + f"{pad})"
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        return "[\n" + "".join(f"{inner}{literal(v, indent + 4)},\n" for v in value) + f"{pad}]"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        for k in value:
+            if not isinstance(k, str):
+                raise BundleError(f"error[bundle-value]: mapping key {k!r} is not a string")
+        return "{\n" + "".join(f"{inner}{k!r}: {literal(v, indent + 4)},\n" for k, v in value.items()) + f"{pad}}}"
+    raise BundleError(f"error[bundle-value]: a {type(value).__name__} cannot be written into a bundle")
+
+
+def _span_text(span: dict | None) -> str:
+    if not span:
+        return "<builtin>"
+    return repr(f"{span['file']}:{span['line']}:{span['column']}-{span['end_line']}:{span['end_column']}")
+
+
+def _inside(root: Path, rel: str, what: str) -> Path:
+    p = (root / rel).resolve()
+    if p != root and root not in p.parents:
+        raise BundleError(f"error[bundle-path]: {what} {rel!r} is outside the framework folder {root}")
+    return p
+
+
+def _copy_tree(out, pkg: str, root: Path, folder: Path) -> None:
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(root)
+        if p.is_file() and not _SKIP.intersection(rel.parts) and p.suffix != ".pyc":
+            out.add(f"{pkg}/{rel.as_posix()}", p.read_bytes())
+
+
+def _local_modules(fw, root: Path) -> list[str]:
+    targets = [t.binding.target for t in fw.tools if t.binding and t.binding.kind == "python"]
+    targets += [e.target for a in fw.agents for e in a.extensions]
+    mods = []
+    for target in targets:
+        top = target.partition(":")[0].split(".")[0]
+        if top and ((root / f"{top}.py").is_file() or (root / top / "__init__.py").is_file()) and top not in mods:
+            if top in RESERVED:
+                raise BundleError(f"error[bundle-name]: tool module {top!r} collides with a bundle file; rename it")
+            mods.append(top)
+    return sorted(mods)
+
+
+def _render(name: str, **values) -> str:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    from nexc.resources import data_dir
+
+    env = Environment(loader=FileSystemLoader(str(data_dir("templates") / "bundle")), autoescape=False,
+                      keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
+    return env.get_template(name).render(**values)
+
+
+def spec_source(fw, root: Path, source: str) -> tuple[str, dict]:
+    """``spec.py`` and its source map."""
+    data = _relative_spans(fw.model_dump(mode="json"), root)
+    top = {k: v for k, v in strip_spans(data).items() if k not in {s[0] for s in SECTIONS}}
+    sections, pending = [], []
+    for key, var, kind in SECTIONS:
+        items = []
+        for d in data[key]:
+            items.append({"kind": kind, "name": literal(d.get("name")), "span": _span_text(d.get("span")),
+                          "literal": "    " + literal(strip_spans(d), 4)})
+            pending.append((kind, d.get("name"), d.get("span")))
+        sections.append({"var": var, "key_lit": repr(key), "defs": items})
+    text = _render("spec.py.j2", version=__version__, source=repr(source), name_lit=repr(fw.name),
+                   framework=literal(top), sections=sections)
+    # Map each definition's lines (found by the comment that opens it) back to its span.
+    lines, mappings, i = text.split("\n"), [], 0
+    for kind, name, span in pending:
+        marker = f"    # {kind} {literal(name)} — "
+        while not lines[i].startswith(marker):
+            i += 1
+        start, j = i + 2, i + 1
+        while not (lines[j] == "    }," or lines[j] == "    },"):
+            j += 1
+        mappings.append({"lines": [start, j + 1], "kind": kind, "name": name, "span": span})
+        i = j
+    return text, {"version": 1, "file": "spec.py", "source": source, "mappings": mappings}
+
+
+def emit(fw, ctx, out) -> str:
+    """Write the bundle package ``<name>/`` into ``out``."""
+    pkg = check_identifier(fw.name, "framework name", getattr(fw, "span", None))
+    root = Path(ctx.root_dir).resolve()
+    files = getattr(ctx, "files", None) or []
+    source = os.path.relpath(Path(files[0].path).resolve(), root).replace(os.sep, "/") if files else "<ir>"
+    spec_py, smap = spec_source(fw, root, source)
+    common = {"version": __version__, "source": repr(source), "name_lit": repr(pkg)}
+    out.add(f"{pkg}/__init__.py", _render("__init__.py.j2", **common))
+    out.add(f"{pkg}/__main__.py", _render("__main__.py.j2", **common))
+    out.add(f"{pkg}/spec.py", spec_py)
+    out.add(f"{pkg}/sourcemap.json", json.dumps(smap, indent=1, ensure_ascii=False) + "\n")
+    out.add(f"{pkg}/manifest.json", manifest_text(fw, ctx))
+    for a in fw.agents:
+        if a.prompt and a.prompt.file:
+            p = _inside(root, a.prompt.file, "prompt file")
+            out.add(f"{pkg}/{p.relative_to(root).as_posix()}", p.read_bytes())
+    for s in fw.skills:
+        d = _inside(root, s.path, "skill folder")
+        if d.is_dir():
+            _copy_tree(out, pkg, root, d)
+    mods = _local_modules(fw, root)
+    for m in mods:
+        if (root / f"{m}.py").is_file():
+            out.add(f"{pkg}/{m}.py", (root / f"{m}.py").read_bytes())
+        else:
+            _copy_tree(out, pkg, root, root / m)
+    return f"{pkg}/ (python -m {pkg} \"task\"; {len(mods)} tool module{'s' if len(mods) != 1 else ''})"
