@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "formats": "nexc.formats.cli:formats",
     "convert-trajectory": "nexc.formats.cli:convert_trajectory",
     "dataset": "nexc.dataset.cli:dataset",
+    "mcp": "nexc.commands.mcp:mcp",
     "train": "nexc.train.cli:train",
 }
 
@@ -43,6 +44,7 @@ _HELP = {
     "formats": "List, render and parse tool-call formats.",
     "convert-trajectory": "Rewrite recorded trajectories into another tool-call format.",
     "dataset": "Build supervised fine-tuning datasets from trajectories.",
+    "mcp": "MCP servers: lock their tool lists for offline checks.",
     "train": "Fine-tune a model on a nexc dataset (needs the train extra).",
 }
 

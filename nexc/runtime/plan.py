@@ -83,7 +83,12 @@ class AgentPlan:
                 self.skills[skill.name] = read_skill(os.path.join(root_dir, skill.path), skill.name,
                                                      skill.description)
             elif isinstance(entry, McpSelection):
-                self.problems.append(f"MCP server '{entry.server}': MCP tools are not available in this runtime yet")
+                from nexc.runtime.mcp import provide
+
+                mcp_tools, mcp_problems = provide(fw, entry, root_dir)
+                self.problems.extend(mcp_problems)
+                for impl in mcp_tools:
+                    self.tools.setdefault(impl.name, impl)
         if self.skills:
             names = sorted(self.skills)
             self.tools[LOAD_SKILL] = ToolImpl(

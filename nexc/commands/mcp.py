@@ -1,0 +1,35 @@
+"""``nexc mcp``: MCP server helpers. ``nexc mcp lock SPEC`` writes ``nexc.mcp.lock.json``."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.group()
+def mcp():
+    """Work with the MCP servers a spec declares."""
+
+
+@mcp.command()
+@click.argument("spec")
+@click.option("--server", "servers", multiple=True, help="Lock only this server (repeatable).")
+def lock(spec, servers):
+    """Start each MCP server of SPEC once, list its tools and write nexc.mcp.lock.json beside SPEC."""
+    from nexc.commands.common import compile_or_exit
+    from nexc.mcp_lock import write_lock
+    from nexc.runtime.mcp import close_all
+
+    result = compile_or_exit(spec, None)
+    fw = result.framework if hasattr(result, "framework") else result
+    import os
+
+    root = getattr(result, "root_dir", None) or os.path.dirname(os.path.abspath(spec))
+    try:
+        path, errors = write_lock(fw, root, tuple(servers))
+    finally:
+        close_all()
+    for name, err in sorted(errors.items()):
+        click.echo(f"nexc: MCP server '{name}': {err}", err=True)
+    click.echo(f"wrote {path}")
+    sys.exit(1 if errors else 0)

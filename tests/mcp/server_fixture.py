@@ -1,0 +1,51 @@
+"""A small MCP server for the tests: ``python server_fixture.py [stdio|http PORT] [--hang] [--many N]``."""
+import os
+import sys
+import time
+
+from mcp.server.mcpserver import MCPServer
+
+if "--hang" in sys.argv:  # never answers the handshake
+    time.sleep(3600)
+
+srv = MCPServer("fixture", version="1.2.3")
+
+
+@srv.tool(description="Add two integers.")
+def add(a: int, b: int) -> int:
+    return a + b
+
+
+@srv.tool(description="Echo a message.")
+def echo(message: str) -> str:
+    return f"echo: {message}"
+
+
+@srv.tool(description="Always fails.")
+def fail(reason: str = "boom") -> str:
+    raise ValueError(f"failed because {reason}")
+
+
+@srv.tool(description="Exits the server process in the middle of the call.")
+def die() -> str:
+    os._exit(3)
+
+
+@srv.tool(description="Reads an environment variable of the server.")
+def getenv(name: str) -> str:
+    return os.environ.get(name, "<unset>")
+
+
+@srv.tool(description="Sleeps.")
+async def sleep(seconds: float) -> str:
+    import anyio
+
+    await anyio.sleep(seconds)
+    return "slept"
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "http":
+        srv.run("streamable-http", host="127.0.0.1", port=int(sys.argv[2]))
+    else:
+        srv.run("stdio")
