@@ -52,6 +52,7 @@ class CompileResult:
 def load_files(path: str, r: Reporter, *, kind: str | None = None) -> list[SourceFile]:
     """The root file and every file it imports (depth first, each once), parsed by their frontends."""
     from nexc.frontend import load_source
+    from nexc.source import display_path
 
     root = load_source(path, r, kind=kind)
     if root is None:
@@ -64,7 +65,7 @@ def load_files(path: str, r: Reporter, *, kind: str | None = None) -> list[Sourc
             real = os.path.realpath(target)
             if real in stack:
                 r.report("NEX007", imp.span, f"import of '{imp.path}' closes a cycle",
-                         notes=tuple(f"imported by {s}" for s in stack[1:]))
+                         notes=tuple(f"imported by {display_path(s)}" for s in stack[1:]))
                 continue
             if real in seen:
                 continue

@@ -9,6 +9,8 @@ not see each other's.
 """
 from __future__ import annotations
 
+from nexc.source import display_path
+
 import importlib
 import inspect
 import sys
@@ -80,7 +82,7 @@ def check(fw, r, ctx) -> None:
                     raise
                 r.report("NEX407", b.span, f"binding '{b.target}' of tool '{t.name}' does not import: "
                          f"{type(exc).__name__}: {exc}",
-                         notes=(f"imported with '{root}' first on sys.path",),
+                         notes=(f"imported with '{display_path(root)}' first on sys.path",),
                          fix="correct the module path and function name")
                 continue
             if not callable(fn):
