@@ -20,7 +20,13 @@ def run_emitter(target: str, res, out_dir: Path, force: bool) -> int:
         click.echo(f"nexc: target '{target}' is not available in this installation", err=True)
         return 2
     out = OutputDir(out_dir, force=force)
-    summary = emitter(res.framework, res.context, out)
+    try:
+        summary = emitter(res.framework, res.context, out)
+    except click.ClickException:
+        raise
+    except (KeyError, ValueError, OSError) as exc:
+        click.echo(f"nexc: the {target} target failed: {exc}", err=True)
+        return 2
     try:
         result = out.commit()
     except OutputConflict as exc:
@@ -41,14 +47,16 @@ def run_emitter(target: str, res, out_dir: Path, force: bool) -> int:
 @click.option("--target", "targets", multiple=True, default=("manifest",), show_default=True,
               help="What to build: manifest, bundle, nexau, dataset (repeatable).")
 @click.option("--from", "kind", type=FROM_CHOICE, help="Read SPEC as this kind of spec.")
+@click.option("--format", "formats", multiple=True,
+              help="Tool-call formats for --target dataset (repeatable; default: the formats the agents use).")
 @click.option("--force", is_flag=True, help="Overwrite files in the output folder that nexc did not write.")
-def build(spec, output, targets, kind, force):
+def build(spec, output, targets, kind, formats, force):
     """Check SPEC and write build outputs.
 
     A rebuild rewrites only files whose content changed and never touches files it did not write.
     Exit status: 0 built, 1 the spec has errors (nothing written), 2 usage or internal error.
     """
-    res = compile_or_exit(spec, kind)
+    res = compile_or_exit(spec, kind, options={"formats": list(formats)} if formats else None)
     out_dir = Path(output) if output else Path("build") / res.framework.name
     status = 0
     for t in targets:

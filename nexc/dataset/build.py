@@ -1,0 +1,335 @@
+"""``nexc dataset build``: trajectories in, one JSON Lines training set per format out.
+
+The build streams: one record is read, normalised, checked and rendered for every format before
+the next is read, so memory stays flat in the input size (bounded caches; 8 bytes per sample for
+the duplicate index). Output order is input order (files in the order given, folders sorted).
+A build into a folder that already holds a dataset resumes it: lines cut off by a crash are
+removed, samples already written are counted and skipped, the rest are appended.
+
+Layout of the output folder::
+
+    dataset.yaml                manifest (kind: data), specs/dataset.schema.json
+    stats.json                  samples, turns, tool calls and drops (by reason) per format
+    dropped.jsonl               one line per dropped sample: format, reason, detail, source
+    <fmt>/data.jsonl            the samples
+    <fmt>/chat_template.jinja   the template whose generation markers the spans follow
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from nexc.dataset import manifest as mf
+from nexc.dataset.records import (Record, RecordProblem, Skip, expand_inputs, group_key, is_llm_call, iter_lines,
+                                  load, parse_record)
+from nexc.dataset.render import SpanError, render
+from nexc.dataset.store import IdIndex, SampleFile, encode, sample_id
+from nexc.dataset.validate import check_format, check_record
+from nexc.formats.base import Format, RenderError
+from nexc.formats.convert import relink_ids
+from nexc.formats.messages import dumps
+from nexc.formats.registry import get_format
+from nexc.version import __version__
+
+GRANULARITIES = ("call", "run")
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+STATS = "stats.json"
+DROPPED = "dropped.jsonl"
+
+
+class DatasetError(Exception):
+    """A build that cannot start (unknown format, incompatible existing output, missing input)."""
+
+
+@dataclass
+class FormatStats:
+    """Counts for one format."""
+
+    written: int = 0
+    resumed: int = 0
+    existing: int = 0
+    turns: int = 0
+    tool_calls: int = 0
+    messages: int = 0
+    dropped: Counter = field(default_factory=Counter)
+
+    def count(self, messages: list[dict]) -> None:
+        self.messages += len(messages)
+        for m in messages:
+            if m["role"] == "assistant":
+                self.turns += 1
+                self.tool_calls += len(m.get("tool_calls") or ())
+
+    def to_json(self) -> dict[str, Any]:
+        return {"samples": self.existing + self.written, "written": self.written, "resumed": self.resumed,
+                "turns": self.turns, "tool_calls": self.tool_calls, "messages": self.messages,
+                "dropped": dict(sorted(self.dropped.items())), "dropped_total": sum(self.dropped.values())}
+
+
+@dataclass
+class BuildReport:
+    """What a build did."""
+
+    out_dir: Path
+    granularity: str
+    files: int = 0
+    records: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    formats: dict[str, FormatStats] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"schema_version": mf.SCHEMA_VERSION, "granularity": self.granularity,
+                "inputs": {"files": self.files, "records": self.records, "skipped": dict(sorted(self.skipped.items()))},
+                "formats": {k: v.to_json() for k, v in self.formats.items()}}
+
+    def table(self) -> str:
+        """A plain-text summary, one row per format."""
+        rows = [("format", "samples", "new", "resumed", "turns", "tool calls", "dropped")]
+        for fid, s in self.formats.items():
+            rows.append((fid, str(s.existing + s.written), str(s.written), str(s.resumed), str(s.turns),
+                         str(s.tool_calls), str(sum(s.dropped.values()))))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+                 for r in rows]
+        reasons: Counter = Counter()
+        for s in self.formats.values():
+            reasons.update(s.dropped)
+        if reasons:
+            lines.append("dropped: " + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())))
+        if self.skipped:
+            lines.append("skipped: " + ", ".join(f"{k} {v}" for k, v in sorted(self.skipped.items())))
+        return "\n".join(lines)
+
+
+@dataclass
+class _Target:
+    fmt: Format
+    dir: str
+    file: SampleFile
+    kwargs: dict[str, Any]
+    stats: FormatStats
+    seen: IdIndex = field(default_factory=IdIndex)
+
+
+def _message_out(m: dict) -> dict:
+    """A message as written: tool-call arguments as JSON strings."""
+    calls = m.get("tool_calls")
+    if not calls:
+        return m
+    out = dict(m)
+    out["tool_calls"] = [{"id": c.get("id"), "type": "function",
+                          "function": {"name": c["function"]["name"], "arguments": dumps(c["function"]["arguments"])}}
+                         for c in calls]
+    return out
+
+
+def _id(v: Any) -> str | None:
+    return None if v is None else str(v)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".nexc-")
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+    os.chmod(tmp, 0o666 & ~_UMASK)
+    os.replace(tmp, path)
+
+
+def _check_existing(out_dir: Path, granularity: str, formats: dict[str, dict]) -> dict[str, Any] | None:
+    """The manifest already in ``out_dir``, if compatible with this build (else DatasetError)."""
+    old = mf.read(out_dir / mf.MANIFEST)
+    if old is None:
+        return None
+    if old.get("kind") != "data":
+        raise DatasetError(f"{out_dir} holds a '{old.get('kind')}' manifest, not a dataset; choose another folder")
+    if old.get("granularity") != granularity:
+        raise DatasetError(f"{out_dir} was built with --granularity {old.get('granularity')}; "
+                           f"resume with the same granularity or choose another folder")
+    for entry in old.get("formats") or ():
+        new = formats.get(entry.get("id"))
+        if new is not None and entry.get("template_kwargs") != new["template_kwargs"]:
+            raise DatasetError(f"{out_dir}: format {entry.get('id')} was built with template variables "
+                               f"{entry.get('template_kwargs')}, not {new['template_kwargs']}")
+    return old
+
+
+def _run_selection(files: list[Path]) -> set[int]:
+    """``--granularity run``: the (file, line) of the last LLM call of each agent run."""
+    last: dict[Any, int] = {}
+    for index, number, line in iter_lines(files):
+        try:
+            obj = load(line)
+        except RecordProblem:
+            continue
+        if not is_llm_call(obj):
+            continue
+        key = group_key(obj)
+        pos = (index << 40) | number
+        last[key if key is not None else ("line", pos)] = pos
+    return set(last.values())
+
+
+def build_dataset(inputs: Iterable[str | Path], formats: Iterable[str], out_dir: str | Path, *,
+                  granularity: str = "call", template_kwargs: dict[str, Any] | None = None,
+                  verify: bool = False, progress: Callable[[int], None] | None = None) -> BuildReport:
+    """Build (or resume) the dataset in ``out_dir`` from trajectory files/folders ``inputs`` for
+    every format in ``formats``; see the module docstring. ``template_kwargs`` override the
+    formats' default template variables (``bos_token`` …). ``verify`` also renders every sample
+    with the format's Python renderer and drops it (``template-mismatch``) if the texts differ."""
+    if granularity not in GRANULARITIES:
+        raise DatasetError(f"unknown granularity {granularity!r}; use one of {', '.join(GRANULARITIES)}")
+    try:
+        fmts = list({f.id: f for f in (get_format(name) for name in formats)}.values())
+    except KeyError as exc:
+        raise DatasetError(exc.args[0]) from None
+    if not fmts:
+        raise DatasetError("no format given (--format)")
+    try:
+        files = expand_inputs(inputs)
+    except FileNotFoundError as exc:
+        raise DatasetError(str(exc)) from None
+    out_dir = Path(out_dir)
+    entries = {f.id: mf.format_entry(f, mf.format_dir(f.id), template_kwargs) for f in fmts}
+    old = _check_existing(out_dir, granularity, entries)
+    for f in fmts:
+        try:
+            f.chat_template
+        except OSError as exc:
+            raise DatasetError(f"format {f.id} has no chat template: {exc}") from None
+
+    report = BuildReport(out_dir, granularity, files=len(files))
+    targets = []
+    for f in fmts:
+        entry = entries[f.id]
+        target = _Target(f, entry["path"], SampleFile(out_dir / entry["path"] / "data.jsonl"),
+                         entry["template_kwargs"], FormatStats())
+        target.stats.existing = target.file.existing
+        report.formats[f.id] = target.stats
+        targets.append(target)
+    selection = _run_selection(files) if granularity == "run" else None
+    dropped_fh = open(out_dir / DROPPED, "w", encoding="utf-8", newline="\n")
+
+    def drop(targets_hit, problem: RecordProblem, source: str, record, fmt_id: str | None) -> None:
+        for t in targets_hit:
+            t.stats.dropped[problem.reason] += 1
+        ids = record.meta() if isinstance(record, Record) else (record or {})
+        dropped_fh.write(encode({"format": fmt_id, "reason": problem.reason, "detail": problem.detail,
+                                 "source": source, "trace_id": _id(ids.get("trace_id")),
+                                 "span_id": _id(ids.get("span_id"))}) + "\n")
+
+    try:
+        for index, number, line in iter_lines(files):
+            report.records += 1
+            if progress is not None and report.records % 1000 == 0:
+                progress(report.records)
+            source = f"{files[index]}:{number}"
+            obj = None
+            try:
+                obj = load(line)
+                if selection is not None and is_llm_call(obj) and ((index << 40) | number) not in selection:
+                    raise Skip("not-last-call-of-run")
+                record = parse_record(obj, str(files[index]), number)
+            except Skip as s:
+                report.skipped[s.reason] += 1
+                continue
+            except RecordProblem as p:
+                drop(targets, p, source, obj, None)
+                continue
+            _process(record, source, targets, granularity, drop, verify)
+    finally:
+        dropped_fh.close()
+        for t in targets:
+            t.file.close()
+    _finish(out_dir, report, targets, entries, old)
+    return report
+
+
+def _process(record: Record, source: str, targets: list[_Target], granularity: str, drop, verify: bool) -> None:
+    tools_key = dumps(record.tools)
+    content_key = None if record.span_id is not None else dumps([record.messages, record.tools])
+    common: RecordProblem | None = None
+    try:
+        check_record(record, tools_key)
+    except RecordProblem as p:
+        common = p
+    todo = []
+    for t in targets:
+        sid = sample_id(record.trace_id, record.span_id, content_key or "", t.fmt.id, granularity)
+        if sid in t.seen:
+            drop([t], RecordProblem("duplicate", f"sample {sid} already came from an earlier record"), source,
+                 record, t.fmt.id)
+            continue
+        t.seen.add(sid)
+        if sid in t.file.ids:
+            t.stats.resumed += 1
+            t.stats.count(record.messages)
+            continue
+        todo.append((t, sid))
+    if common is not None:
+        if todo:
+            drop([t for t, _ in todo], common, source, record, None)
+        return
+    for t, sid in todo:
+        fmt = t.fmt
+        try:
+            messages = relink_ids(record.messages, fmt)
+            check_format(fmt, messages, record.tools, tools_key)
+            text, spans = render(fmt, messages, record.tools, verify=verify, tools_json=tools_key, **t.kwargs)
+            if not spans:
+                raise RecordProblem("no-loss-tokens", "the chat template marks no assistant output in this sample")
+            line = encode({"messages": [_message_out(m) for m in messages],
+                           "tools": None if record.tools is None else tools_key,
+                           "text": text, "assistant_spans": spans, "format": fmt.id, "meta": record.meta()})
+            t.file.write(sid, line)
+        except RecordProblem as p:
+            drop([t], p, source, record, fmt.id)
+            continue
+        except RenderError as exc:
+            drop([t], RecordProblem("not-representable", str(exc)), source, record, fmt.id)
+            continue
+        except SpanError as exc:
+            drop([t], RecordProblem("template-mismatch", str(exc)), source, record, fmt.id)
+            continue
+        except UnicodeEncodeError as exc:
+            drop([t], RecordProblem("invalid-unicode", str(exc)), source, record, fmt.id)
+            continue
+        s = t.stats
+        s.written += 1
+        s.count(messages)
+
+
+def _finish(out_dir: Path, report: BuildReport, targets: list[_Target], entries: dict[str, dict],
+            old: dict[str, Any] | None) -> None:
+    """Templates, ``stats.json`` and ``dataset.yaml`` (formats of an earlier build kept)."""
+    stats = report.to_json()
+    old_stats = {}
+    try:
+        old_stats = json.loads((out_dir / STATS).read_text(encoding="utf-8")).get("formats", {})
+    except (OSError, ValueError, AttributeError):
+        pass
+    formats_out = []
+    for entry in (old or {}).get("formats") or ():
+        if entry.get("id") not in entries and (out_dir / str(entry.get("data", ""))).is_file():
+            formats_out.append(entry)
+            if entry["id"] in old_stats:
+                stats["formats"][entry["id"]] = old_stats[entry["id"]]
+    for t in targets:
+        entry = dict(entries[t.fmt.id])
+        _write_atomic(out_dir / entry["chat_template"], t.fmt.chat_template)
+        entry["data"] = f"{entry['path']}/data.jsonl"
+        entry["samples"] = t.stats.existing + t.stats.written
+        formats_out.append(entry)
+    formats_out.sort(key=lambda e: e["id"])
+    stats["formats"] = dict(sorted(stats["formats"].items()))
+    _write_atomic(out_dir / STATS, json.dumps(stats, indent=2, ensure_ascii=False) + "\n")
+    manifest = {"schema_version": mf.SCHEMA_VERSION, "kind": "data", "nexc_version": __version__,
+                "granularity": report.granularity, "encoding": dict(mf.ENCODING), "stats": STATS,
+                "dropped": DROPPED, "formats": formats_out}
+    _write_atomic(out_dir / mf.MANIFEST, mf.dump(manifest))

@@ -1,0 +1,145 @@
+"""Checks a sample must pass before it is written. Every failure is a :class:`RecordProblem` with
+a stable reason key; the build counts and reports them (``stats.json``, ``dropped.jsonl``) and never
+keeps the sample.
+
+Format-independent (checked once per record): the sample has a reply, no assistant turn is empty,
+the reply was not cut off (``finish_reason`` ``length``, an unclosed ``<think>`` or tool-call
+block), every call names a tool of the record and its arguments satisfy the tool's JSON Schema.
+Per format: every message survives the format (``Format.check_representable``).
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+from jsonschema import Draft202012Validator, validators
+from jsonschema.exceptions import SchemaError
+
+from nexc.dataset.records import Record, RecordProblem
+from nexc.formats.base import Format
+from nexc.formats.messages import dumps
+
+
+class _Lru(OrderedDict):
+    """A small LRU map (bounded, so memory stays flat on long inputs)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def put(self, key, value):
+        self[key] = value
+        if len(self) > self.size:
+            self.popitem(last=False)
+        return value
+
+
+_TOOLSETS = _Lru(256)
+
+
+def _toolset(tools: list[dict] | None, key: str) -> dict[str, Any]:
+    """Tool name → a validator of its parameters (``None``: no usable schema), cached per toolset."""
+    found = _TOOLSETS.get(key)
+    if found is not None:
+        return found
+    out: dict[str, Any] = {}
+    for t in tools or ():
+        fn = t["function"]
+        schema = fn.get("parameters")
+        if schema is None or schema == {}:
+            out[fn["name"]] = None
+            continue
+        if not isinstance(schema, dict):
+            out[fn["name"]] = RecordProblem("invalid-tool-schema", f"tool {fn['name']!r}: parameters is not an object")
+            continue
+        out[fn["name"]] = _validator(fn["name"], schema)
+    return _TOOLSETS.put(key, out)
+
+
+_SCHEMAS = _Lru(1024)
+
+
+def _validator(name: str, schema: dict):
+    """A validator for ``schema`` (checked against its metaschema once per distinct schema)."""
+    key = dumps(schema)
+    found = _SCHEMAS.get(key)
+    if found is None:
+        cls = validators.validator_for(schema, default=Draft202012Validator)
+        try:
+            cls.check_schema(schema)
+            found = cls(schema)
+        except SchemaError as exc:
+            found = RecordProblem("invalid-tool-schema", f"tool {name!r}: {exc.message}")
+        _SCHEMAS.put(key, found)
+    return found
+
+
+def _unclosed(text: str, open_tag: str, close_tag: str) -> bool:
+    i = text.rfind(open_tag)
+    return i >= 0 and text.find(close_tag, i) < 0
+
+
+def check_record(record: Record, tools_key: str) -> None:
+    """Format-independent checks (see the module docstring)."""
+    msgs = record.messages
+    if not msgs or msgs[-1]["role"] != "assistant":
+        raise RecordProblem("no-reply", "the conversation does not end with an assistant turn")
+    if record.truncated:
+        raise RecordProblem("truncated", f"finish_reason {record.finish_reason!r}")
+    for e in record.format_errors:
+        if "unclosed" in e:
+            raise RecordProblem("truncated", e)
+    if record.format_errors:
+        raise RecordProblem("malformed-tool-call-text", record.format_errors[0])
+    last = msgs[-1]
+    if _unclosed(last["content"], "<think>", "</think>"):
+        raise RecordProblem("truncated", "the reply ends inside a <think> block")
+    toolset = None
+    for i, m in enumerate(msgs):
+        if m["role"] != "assistant":
+            continue
+        calls = m.get("tool_calls")
+        if not calls and not m["content"].strip():
+            raise RecordProblem("empty-assistant-turn", f"message {i} has neither content nor tool calls")
+        if not calls:
+            continue
+        if toolset is None:
+            toolset = _toolset(record.tools, tools_key)
+        for c in calls:
+            name, args = c["function"]["name"], c["function"]["arguments"]
+            if name not in toolset:
+                known = ", ".join(sorted(toolset)) or "none"
+                raise RecordProblem("unknown-tool", f"message {i} calls {name!r}; the record's tools: {known}")
+            v = toolset[name]
+            if isinstance(v, RecordProblem):
+                raise v
+            if v is not None:
+                key = (tools_key, name, dumps(args))
+                found = _ARGS.get(key)
+                if found is None:
+                    err = next(iter(v.iter_errors(args)), None)
+                    found = _ARGS.put(key, "" if err is None else
+                                      f"at {'/'.join(map(str, err.absolute_path)) or '(arguments)'}: {err.message}")
+                if found:
+                    raise RecordProblem("invalid-arguments", f"message {i}, call {name!r}, {found}")
+
+
+#: (toolset, tool, arguments) → "" or the first schema error (a run's history repeats in every sample)
+_ARGS = _Lru(2048)
+
+
+_VERDICTS = _Lru(1024)
+
+
+def check_format(fmt: Format, messages: list[dict], tools: list[dict] | None, tools_key: str) -> None:
+    """Every message survives ``fmt`` (render → parse); results are cached per message, since
+    one-sample-per-call datasets repeat a run's history in every sample."""
+    for i, m in enumerate(messages):
+        if m["role"] != "assistant":  # the checks are about what the model writes
+            continue
+        key = (fmt.id, tools_key, dumps(m))
+        problems = _VERDICTS.get(key)
+        if problems is None:
+            problems = _VERDICTS.put(key, tuple(fmt.check_representable(m, tools)))
+        if problems:
+            raise RecordProblem("not-representable", f"message {i} ({m['role']}): {problems[0]}")
