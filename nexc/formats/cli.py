@@ -53,7 +53,7 @@ def list_cmd(as_json: bool) -> None:
 @click.option("--chat-template", is_flag=True, help="print the format's Jinja chat template instead")
 def render_cmd(conversation: str, format_id: str, generation_prompt: bool, chat_template: bool) -> None:
     """Render CONVERSATION (JSON: {"messages": [...], "tools": [...]}, or a list of messages)."""
-    from nexc.formats import RenderError, get_format
+    from nexc.formats import RenderError
 
     fmt = _get(format_id)
     if chat_template:

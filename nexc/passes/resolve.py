@@ -15,7 +15,7 @@ from typing import Iterable
 from nexc.diagnostics import Reporter
 from nexc.ir.base import Span
 from nexc.ir.model import (
-    Agent, AgentRef, Binding, Framework, Limits, McpSelection, McpServer, Prompt, Skill, SkillRef, Tool, ToolRef,
+    Agent, AgentRef, Framework, Limits, McpSelection, Prompt, Skill, SkillRef, Tool, ToolRef,
 )
 from nexc.ir.surface import Name, SourceFile, SurfaceAgent, SurfaceTool
 

@@ -33,7 +33,7 @@ import itertools
 import json
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 __all__ = ["FakeOpenAI", "FakeRequest", "Fault", "by_system", "call", "drop", "error", "rate_limited", "reply",
