@@ -25,7 +25,9 @@ def _types(schema) -> set[str] | None:
         return None
     if "const" in schema or "enum" in schema:
         values = [schema["const"]] if "const" in schema else list(schema["enum"] or ())
-        return {_json_type(v) for v in values} or None
+        from nexc.formats.parsing import json_type
+
+        return {json_type(v) for v in values} or None
     t = schema.get("type")
     if isinstance(t, str):
         return {t}
@@ -41,20 +43,6 @@ def _types(schema) -> set[str] | None:
                 out |= st
             return out
     return None
-
-
-def _json_type(v) -> str:
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "boolean"
-    if isinstance(v, int):
-        return "integer"
-    if isinstance(v, float):
-        return "number"
-    if isinstance(v, str):
-        return "string"
-    return "array" if isinstance(v, list) else "object"
 
 
 def ambiguous_params(parameters: dict) -> list[str]:

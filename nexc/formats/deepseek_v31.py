@@ -11,7 +11,7 @@ import json
 
 from nexc.formats.base import Format, ParseResult
 from nexc.formats.messages import dumps, message_content, tool_functions
-from nexc.formats.parsing import call_id, iter_blocks, json_value_problems, make_call, outside_text
+from nexc.formats.parsing import call_id, collect_section_calls, json_value_problems, make_call, outside_text
 
 CALLS_BEGIN, CALLS_END = "<｜tool▁calls▁begin｜>", "<｜tool▁calls▁end｜>"
 CALL_BEGIN, CALL_END, SEP = "<｜tool▁call▁begin｜>", "<｜tool▁call▁end｜>", "<｜tool▁sep｜>"
@@ -94,20 +94,8 @@ class DeepSeekV31(Format):
         return "".join(OUT_BEGIN + message_content(m) + OUT_END for m in messages)
 
     def _parse(self, text, tools):
-        calls, errors, spans = [], [], []
-        blocks = list(iter_blocks(text, CALLS_BEGIN, CALLS_END))
-        index = 0
-        for start, end, inner, closed in blocks:
-            n_errors = len(errors)
-            for _, _, body, call_closed in iter_blocks(inner, CALL_BEGIN, CALL_END):
-                call, err = self._parse_call(body, index, text)
-                index += 1
-                if err:
-                    errors.append(err + ("" if call_closed else " (unclosed block)"))
-                else:
-                    calls.append(call)
-            if len(errors) == n_errors:  # invalid blocks keep their raw text in the content
-                spans.append((start, end))
+        calls, errors, spans = collect_section_calls(text, (CALLS_BEGIN, CALLS_END), (CALL_BEGIN, CALL_END),
+                                                     lambda body, i: self._parse_call(body, i, text))
         content = outside_text(text, spans)
         if content.endswith(EOS):
             content = content[: -len(EOS)].rstrip()

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from nexc.formats.base import Format, ParseResult, RenderError
 from nexc.formats.messages import dumps, message_content
-from nexc.formats.parsing import call_id, iter_blocks, make_call, outside_text, parameter_schemas, typed_value
+from nexc.formats.parsing import (
+    call_id, collect_calls, iter_blocks, make_call, outside_text, parameter_schemas, typed_value,
+)
 from nexc.formats.xmlcommon import json_or_raw, value_problems
 
 _TOOLS_HEAD = (
@@ -131,14 +133,8 @@ class Glm45(Format):
 
     def _parse(self, text, tools):
         schemas = parameter_schemas(tools)
-        calls, errors, spans = [], [], []
-        for index, (start, end, inner, closed) in enumerate(iter_blocks(text, "<tool_call>", "</tool_call>")):
-            call, err = self._parse_block(inner, index, text, schemas)
-            if err:
-                errors.append(err + ("" if closed else " (unclosed block)"))
-            else:
-                calls.append(call)
-                spans.append((start, end))
+        calls, errors, spans = collect_calls(iter_blocks(text, "<tool_call>", "</tool_call>"),
+                                             lambda inner, i: self._parse_block(inner, i, text, schemas))
         return ParseResult(outside_text(text, spans), calls, errors)
 
     @staticmethod

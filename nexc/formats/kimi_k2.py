@@ -12,7 +12,7 @@ import json
 
 from nexc.formats.base import Format, ParseResult
 from nexc.formats.messages import dumps, message_content
-from nexc.formats.parsing import call_id, iter_blocks, json_value_problems, make_call, outside_text
+from nexc.formats.parsing import call_id, collect_section_calls, json_value_problems, make_call, outside_text
 
 SECTION_BEGIN, SECTION_END = "<|tool_calls_section_begin|>", "<|tool_calls_section_end|>"
 CALL_BEGIN, ARG_BEGIN, CALL_END = "<|tool_call_begin|>", "<|tool_call_argument_begin|>", "<|tool_call_end|>"
@@ -84,19 +84,8 @@ class KimiK2(Format):
         return "\n".join("## Return of " + str(m.get("tool_call_id", "")) + "\n" + message_content(m) for m in messages)
 
     def _parse(self, text, tools):
-        calls, errors, spans = [], [], []
-        index = 0
-        for start, end, inner, closed in iter_blocks(text, SECTION_BEGIN, SECTION_END):
-            n_errors = len(errors)
-            for _, _, body, call_closed in iter_blocks(inner, CALL_BEGIN, CALL_END):
-                call, err = self._parse_call(body, index, text)
-                index += 1
-                if err:
-                    errors.append(err + ("" if call_closed else " (unclosed block)"))
-                else:
-                    calls.append(call)
-            if len(errors) == n_errors:  # invalid blocks keep their raw text in the content
-                spans.append((start, end))
+        calls, errors, spans = collect_section_calls(text, (SECTION_BEGIN, SECTION_END), (CALL_BEGIN, CALL_END),
+                                                     lambda body, i: self._parse_call(body, i, text))
         return ParseResult(outside_text(text, spans), calls, errors)
 
     @staticmethod

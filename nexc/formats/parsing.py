@@ -61,6 +61,44 @@ def outside_text(text: str, spans: list[tuple[int, int]]) -> str:
 _SCHEMA_CACHE: dict[int, tuple[Any, dict]] = {}
 
 
+def collect_calls(blocks, parse_one) -> tuple[list[dict], list[str], list[tuple[int, int]]]:
+    """Parse ``(start, end, inner, closed)`` blocks with ``parse_one(inner, index) -> (call, error)``.
+
+    Returns the calls, the errors (an unclosed block says so) and the spans of the blocks that parsed,
+    which are the ones to cut from the content: invalid blocks keep their raw text.
+    """
+    calls, errors, spans = [], [], []
+    for index, (start, end, inner, closed) in enumerate(blocks):
+        call, err = parse_one(inner, index)
+        if err:
+            errors.append(err + ("" if closed else " (unclosed block)"))
+        else:
+            calls.append(call)
+            spans.append((start, end))
+    return calls, errors, spans
+
+
+def collect_section_calls(text: str, section: tuple[str, str], call: tuple[str, str], parse_one
+                          ) -> tuple[list[dict], list[str], list[tuple[int, int]]]:
+    """Like :func:`collect_calls` for dialects that wrap several call blocks in one section
+    (DeepSeek, Kimi): call indices run across sections, and a section is cut from the content only
+    when every call in it parsed."""
+    calls, errors, spans = [], [], []
+    index = 0
+    for start, end, inner, _ in iter_blocks(text, *section):
+        n_errors = len(errors)
+        for _, _, body, closed in iter_blocks(inner, *call):
+            got, err = parse_one(body, index)
+            index += 1
+            if err:
+                errors.append(err + ("" if closed else " (unclosed block)"))
+            else:
+                calls.append(got)
+        if len(errors) == n_errors:
+            spans.append((start, end))
+    return calls, errors, spans
+
+
 def parameter_schemas(tools: list[dict]) -> dict[str, dict[str, Any]]:
     """``{tool name: {parameter: schema}}`` (memoised for the last tool lists seen, by identity:
     the runtime passes the same list on every turn)."""

@@ -18,7 +18,9 @@ from typing import Any
 
 from nexc.formats.base import Format, ParseResult
 from nexc.formats.messages import dumps, message_content, tool_functions
-from nexc.formats.parsing import call_id, iter_blocks, make_call, outside_text, parameter_schemas, typed_value
+from nexc.formats.parsing import (
+    call_id, collect_calls, iter_blocks, make_call, outside_text, parameter_schemas, typed_value,
+)
 from nexc.formats.xmlcommon import value_problems
 
 _DEFAULT_SYSTEM = "You are Qwen, a helpful AI assistant that can interact with a computer to solve tasks."
@@ -141,17 +143,10 @@ class Qwen3Coder(Format):
 
     def _parse(self, text, tools):
         schemas = parameter_schemas(tools)
-        calls, errors, spans = [], [], []
         blocks = list(iter_blocks(text, "<tool_call>", "</tool_call>"))
         if not blocks:  # models sometimes drop the <tool_call> wrapper
             blocks = [(s, e, text[s:e], c) for s, e, _, c in iter_blocks(text, "<function=", "</function>")]
-        for index, (start, end, inner, closed) in enumerate(blocks):
-            call, err = self._parse_block(inner, index, text, schemas)
-            if err:
-                errors.append(err + ("" if closed else " (unclosed block)"))
-            else:
-                calls.append(call)
-                spans.append((start, end))
+        calls, errors, spans = collect_calls(blocks, lambda inner, i: self._parse_block(inner, i, text, schemas))
         return ParseResult(outside_text(text, spans), calls, errors)
 
     @staticmethod
