@@ -522,6 +522,14 @@ async def _exec(run: Run, plan: AgentPlan, call: dict, index: int, ctx: ToolCont
     return text, status == "ok" and name in plan.stop_tools
 
 
+def on_stack(path: str, name: str) -> int:
+    """How many runs of agent ``name`` are on the delegation stack ``path`` (``root/child@it.i/…``).
+
+    An agent's ``max_depth`` (the spec's, else ``Settings.max_depth``) bounds this count, the same definition
+    the static analysis uses (:mod:`nexc.analysis.cost`)."""
+    return sum(1 for seg in path.split("/") if seg.partition("@")[0] == name)
+
+
 async def _delegate(run: Run, plan: AgentPlan, tool, args: dict, depth: int, path: str, it: int, index: int,
                     span: Span) -> str:
     child = run.rt.plans.get(tool.agent)
@@ -530,9 +538,11 @@ async def _delegate(run: Run, plan: AgentPlan, tool, args: dict, depth: int, pat
     task = args.get("task", args.get("message"))
     if not isinstance(task, str) or not task.strip():
         raise ToolError(f"'{tool.name}' needs a non-empty string argument 'task'")
-    if depth + 1 > plan.max_depth:
-        raise ToolError(f"cannot delegate to '{child.name}': the delegation depth limit ({plan.max_depth}) is reached; "
-                        "do this part yourself")
+    runs = on_stack(path, child.name)
+    if runs >= child.max_depth:
+        raise ToolError(f"cannot delegate to '{child.name}': the delegation depth limit ({child.max_depth}) is reached "
+                        f"('{child.name}' is already running {runs} time{'s' if runs > 1 else ''} on this delegation "
+                        "stack); do this part yourself")
     span.kind = "subagent"
     output, reason = await run_agent(run, child, task, depth + 1, f"{path}/{child.name}@{it}.{index}", span)
     if reason.ok:

@@ -64,7 +64,8 @@ class RunResult:
 class Settings:
     """Knobs of the runtime (defaults suit production; tests shorten the delays).
 
-    ``max_retries``/``request_timeout`` apply when the spec's ``llm`` does not set them.
+    ``max_retries``/``request_timeout`` apply when the spec's ``llm`` does not set them; ``max_depth`` applies
+    to agents without one (an agent runs at most ``max_depth`` times on one delegation stack).
     ``fsync``: ``"run"`` (fsync the trajectory when a run ends), ``"record"`` (after every record) or
     ``"never"``. Records are always handed to the kernel with one ``write`` each, so a killed *process*
     loses at most the record in flight whatever the policy; fsync only matters for a crash of the machine.
