@@ -1,4 +1,5 @@
-"""Lark parse trees of ``.nex`` → located values (:class:`Loc`) → surface IR, through :mod:`nexc.frontend.build`.
+"""Parse trees of ``.nex`` (from :mod:`~nexc.frontend.nex.fastparse` or from Lark: the same shape) →
+located values (:class:`Loc`) → surface IR, through :mod:`nexc.frontend.build`.
 
 Everything about keys and types is checked by the builders; this module only knows the syntax: how a
 declaration header (tool signature, MCP transport, skill path, descriptions) maps onto the keys of
@@ -7,8 +8,6 @@ the declaration's body.
 from __future__ import annotations
 
 from typing import Any
-
-from lark import Token, Tree
 
 from nexc.diagnostics import Reporter
 from nexc.diagnostics.suggest import did_you_mean
@@ -19,6 +18,11 @@ from nexc.frontend.nex.signature import GENERICS, SCALARS, TYPE_NAMES, Param, Ty
 from nexc.ir.base import Span
 from nexc.ir.surface import Import, Name, SourceFile
 from nexc.version import LANGUAGE_VERSION
+
+#: A parse tree (``fastparse.Node`` or ``lark.Tree``: ``data``, ``children``, ``meta``) and a token (a ``str``
+#: subclass with ``type`` and a position). Tokens are told from trees by ``isinstance(x, str)``.
+Tree = Any
+Token = str
 
 FRAMEWORK_KEYS = ("description", "metadata")
 
@@ -37,8 +41,8 @@ class Converter:
     # ------------------------------------------------------------ locations
 
     def span(self, x: Tree | Token) -> Span:
-        m = x if isinstance(x, Token) else x.meta
-        if isinstance(x, Tree) and getattr(m, "empty", True):
+        m = x if isinstance(x, str) else x.meta
+        if not isinstance(x, str) and getattr(m, "empty", True):
             return Span.point(self.path, 1 + self.offset, 1)
         return Span(file=self.path, line=m.line + self.offset, column=m.column,
                     end_line=m.end_line + self.offset, end_column=m.end_column)
@@ -58,7 +62,7 @@ class Converter:
 
     def value(self, t: Tree | Token) -> Loc:
         """Any value node → Loc."""
-        kind = t.data if isinstance(t, Tree) else t.type
+        kind = t.type if isinstance(t, str) else t.data
         sp = self.span(t)
         if kind == "string":
             return Loc(self.string(t.children[0]), sp)
@@ -73,7 +77,7 @@ class Converter:
             keys: dict[str, Span] = {}
             for pair in t.children:
                 k, v = pair.children
-                key = self.string(k.children[0]) if isinstance(k, Tree) else str(k)
+                key = str(k) if isinstance(k, str) else self.string(k.children[0])
                 self._put(out, keys, key, self.span(k), self.value(v), "map")
             return Loc(out, sp, keys)
         if kind == "ref":
@@ -88,7 +92,7 @@ class Converter:
         kw: dict[str, Loc] = {}
         kw_spans: dict[str, Span] = {}
         for a in args:
-            if isinstance(a, Tree) and a.data == "kwarg":
+            if not isinstance(a, str) and a.data == "kwarg":
                 k, v = a.children
                 self._put(kw, kw_spans, str(k), self.span(k), self.value(v), f"{name}()")
             else:
@@ -180,7 +184,7 @@ class Converter:
         if not self._once("framework", sp):
             return
         for c in d.children:
-            if isinstance(c, Token):
+            if isinstance(c, str):
                 build.check_identifier(str(c), self.span(c), "framework", self.r)
                 self.fields["name"] = str(c)
             elif c.data == "string":
@@ -316,8 +320,8 @@ class Converter:
             lits = [self.string(s.children[0]) for s in t.children]
             return TypeExpr(literals=lits)
         name, *rest = t.children
-        args_tree = next((c for c in rest if isinstance(c, Tree)), None)
-        optional = any(isinstance(c, Token) and c.type == "QMARK" for c in rest)
+        args_tree = next((c for c in rest if not isinstance(c, str)), None)
+        optional = any(isinstance(c, str) and c.type == "QMARK" for c in rest)
         n = str(name)
         if n not in SCALARS:
             guess = did_you_mean(n, TYPE_NAMES) or {"string": "str", "integer": "int", "number": "float",
@@ -361,13 +365,13 @@ class Converter:
 
 
 def _has_call_or_ref(t: Tree | Token) -> bool:
-    if isinstance(t, Token):
+    if isinstance(t, str):
         return False
     if t.data in ("call", "ref"):
         return True
     if t.data == "string":
         return False
-    return any(_has_call_or_ref(c) for c in t.children if isinstance(c, Tree))
+    return any(_has_call_or_ref(c) for c in t.children if not isinstance(c, str))
 
 
 def _loc_of(v: Any, sp: Span) -> Loc:

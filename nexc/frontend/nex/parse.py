@@ -1,11 +1,12 @@
-"""Parsing a whole ``.nex`` file: guards against hostile input, Lark, and recovery at declaration
-boundaries so that one run reports a syntax error in every broken declaration."""
+"""Parsing a whole ``.nex`` file: guards against hostile input, the fast parser for well-formed text, and
+Lark with recovery at declaration boundaries, so that one run reports a syntax error in every broken
+declaration."""
 from __future__ import annotations
 
 from typing import Any
 
 from nexc.diagnostics import Reporter
-from nexc.frontend.nex import errors
+from nexc.frontend.nex import errors, fastparse
 from nexc.frontend.nex.grammar import parser
 from nexc.frontend.nex.scan import MAX_DEPTH, Scan, scan
 from nexc.ir.base import Span
@@ -35,11 +36,15 @@ def check_input(text: str, path: str, r: Reporter) -> Scan | None:
 def parse_trees(text: str, path: str, r: Reporter, sc: Scan | None = None) -> list[tuple[Any, int]] | None:
     """Parse ``text``: ``[(tree, line_offset), ...]`` — one tree when the file is well-formed, else one per
     declaration that parsed (after reporting the others). None when the input was refused."""
-    from lark.exceptions import LarkError
-
     sc = sc or check_input(text, path, r)
     if sc is None:
         return None
+    try:
+        return [(fastparse.parse(text), 0)]
+    except fastparse.NotFast:  # a syntax error, or something only Lark reads: Lark reports and recovers
+        pass
+    from lark.exceptions import LarkError
+
     p = parser()
     try:
         return [(p.parse(text), 0)]
