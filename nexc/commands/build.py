@@ -49,14 +49,26 @@ def run_emitter(target: str, res, out_dir: Path, force: bool) -> int:
 @click.option("--from", "kind", type=FROM_CHOICE, help="Read SPEC as this kind of spec.")
 @click.option("--format", "formats", multiple=True,
               help="Tool-call formats for --target dataset (repeatable; default: the formats the agents use).")
+@click.option("-O", "--optimise", "optimise", is_flag=True,
+              help="Run the optimisation passes first: drop unreachable agents and unused declarations, merge "
+                   "identical tools and sub-agents (the survivor's name is kept), normalise tool schemas, "
+                   "canonical order. Off by default, so outputs keep the names and order of the spec.")
+@click.option("--schema-target", type=click.Choice(["default", "openai-strict"]), default="default", show_default=True,
+              help="Tool schema form with -O: openai-strict closes every object and makes optional "
+                   "parameters nullable (OpenAI strict mode).")
 @click.option("--force", is_flag=True, help="Overwrite files in the output folder that nexc did not write.")
-def build(spec, output, targets, kind, formats, force):
+def build(spec, output, targets, kind, formats, optimise, schema_target, force):
     """Check SPEC and write build outputs.
 
     A rebuild rewrites only files whose content changed and never touches files it did not write.
     Exit status: 0 built, 1 the spec has errors (nothing written), 2 usage or internal error.
     """
-    res = compile_or_exit(spec, kind, options={"formats": list(formats)} if formats else None)
+    if schema_target != "default" and not optimise:
+        raise click.UsageError("--schema-target applies to the optimised spec; add -O")
+    options = {"formats": list(formats)} if formats else {}
+    if schema_target != "default":
+        options["schema_target"] = schema_target
+    res = compile_or_exit(spec, kind, options=options or None, optimise=optimise)
     out_dir = Path(output) if output else Path("build") / res.framework.name
     status = 0
     for t in targets:

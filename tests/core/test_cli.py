@@ -152,3 +152,27 @@ def test_yaml_examples_match_their_nex_twins():
         twin = y.with_name(y.name.replace(".nex.yaml", ".nex"))
         assert twin.exists(), y
         assert strip_spans(compile_path(y).framework) == strip_spans(compile_path(twin).framework)
+
+
+def test_build_optimise_drops_unreachable_agents_and_is_deterministic(tmp_path):
+    spec = tmp_path / "fw.nex"
+    spec.write_text('nex 1\nllm m { model = "x" }\ntool t(q: str) -> str "T." = python "m:t"\n'
+                    'agent main "Main." { llm = m\n prompt = "p"\n tools = [t] }\n'
+                    'agent orphan "Never started." { llm = m\n prompt = "p" }\nentry main\n')
+    plain, opt = tmp_path / "plain", tmp_path / "opt"
+    assert nexc("build", spec, "-o", plain).returncode == 0
+    p = nexc("build", spec, "-O", "--schema-target", "openai-strict", "-o", opt)
+    assert p.returncode == 0, p.stderr
+    names = lambda d: [a["name"] for a in json.loads((d / "manifest.json").read_text())["framework"]["agents"]]
+    assert names(plain) == ["main", "orphan"] and names(opt) == ["main"]
+    tool = json.loads((opt / "manifest.json").read_text())["framework"]["tools"][0]
+    assert tool["parameters"]["additionalProperties"] is False
+    first = (opt / "manifest.json").read_bytes()
+    assert "0 written" in nexc("build", spec, "-O", "--schema-target", "openai-strict", "-o", opt).stdout
+    assert (opt / "manifest.json").read_bytes() == first
+
+
+def test_build_schema_target_needs_optimise(tmp_path):
+    p = nexc("build", EXAMPLES / "deep_research" / "research.nex", "--schema-target", "openai-strict",
+             "-o", tmp_path / "o")
+    assert p.returncode == 2 and "-O" in p.stderr
