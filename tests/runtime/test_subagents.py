@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from helpers import agent
 
 from nexc.runtime.types import StopReason
@@ -83,3 +85,18 @@ def test_subagent_needs_a_task(run_with):
     script = by_system({"agent main": [reply(tool_calls=[call("child", {})]), reply("ok")]})
     res, srv = run_with([agent(agents=["child"]), agent("child")], script)
     assert "needs a non-empty string argument 'task'" in srv.requests[-1].messages[-1]["content"]
+
+
+@pytest.mark.parametrize("iterations,depth", [(2, 2), (3, 2), (2, 3)])
+def test_static_worst_case_is_what_an_always_delegating_model_reaches(run_with, iterations, depth):
+    """``max_depth`` means the same in the runtime and in ``nexc analyse``: a model that delegates to its
+    own agent on every turn makes exactly the worst-case number of LLM calls the analysis reports."""
+    import helpers
+
+    from nexc.analysis.cost import worst_case_calls
+
+    agents = [agent(agents=["main"], max_depth=depth, max_iterations=iterations)]
+    script = by_system({"agent main": [reply(tool_calls=[call("main", {"task": "again"})])] * 200})
+    res, _ = run_with(agents, script)
+    expected = worst_case_calls(helpers.framework(agents))
+    assert len(res.records) == expected["calls"], expected
