@@ -1,6 +1,16 @@
-"""MCP over stdio: connect-to-first-call latency and per-call overhead (medians).
+"""MCP over stdio: connect-to-first-call latency and per-call overhead of nexc's runtime layer against
+the bare ``mcp`` SDK, measured in the same run, rounds interleaved (medians; ratio = nexc / SDK).
 
-    .venv/bin/python bench/mcp.py [--rounds 5] [--calls 200]
+    .venv/bin/python bench/mcp.py [--rounds 7] [--calls 200]
+
+Server: tests/mcp/server_fixture.py (the ``add`` tool). Rows:
+
+- connect + first call: SDK ``Client`` enter + ``call_tool``; nexc: a run's MCP session (the server
+  starts in the background at run start) + the first call through the tool (locked declarations);
+- connect + list + first call: SDK enter + ``list_tools`` + call; nexc: listing at load (no lockfile:
+  the server is started, listed and stopped) + a run's session + first call;
+- per call: sequential calls on a live connection (nexc adds argument validation and the observation);
+- stop: leaving the SDK client / closing the run's session (the server process exits).
 """
 from __future__ import annotations
 
@@ -11,40 +21,85 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+# Run as a script, this folder is sys.path[0] and this file would shadow the `mcp` package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(ROOT))
+
+from mcp import Client  # noqa: E402
+from mcp.client.stdio import StdioServerParameters  # noqa: E402
 
 from nexc.ir.model import McpServer  # noqa: E402
 from nexc.runtime import mcp as m  # noqa: E402
+from nexc.runtime.mcp_tools import listed, tools_for  # noqa: E402
 
 SERVER = str(ROOT / "tests" / "mcp" / "server_fixture.py")
 
 
+async def sdk_round(calls: int) -> dict:
+    params = StdioServerParameters(command=sys.executable, args=[SERVER])
+    out = {}
+    t0 = time.perf_counter()
+    async with Client(params, mode="legacy", cache=None) as c:
+        await c.call_tool("add", {"a": 1, "b": 2})
+        out["first"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    async with Client(params, mode="legacy", cache=None) as c:
+        await c.list_tools()
+        await c.call_tool("add", {"a": 1, "b": 2})
+        out["list_first"] = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        for _ in range(calls):
+            await c.call_tool("add", {"a": 1, "b": 2})
+        out["call"] = (time.perf_counter() - t1) / calls
+        t2 = time.perf_counter()
+    out["stop"] = time.perf_counter() - t2
+    return out
+
+
+async def nexc_round(srv: McpServer, decls: list[dict], calls: int) -> dict:
+    out = {}
+    add = {t.name: t for t in tools_for(srv, None, None, decls)}[f"{srv.name}__add"]
+    t0 = time.perf_counter()
+    async with m.run_session([srv], None):
+        await add.fn(a=1, b=2)
+        out["first"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    add = {t.name: t for t in await asyncio.to_thread(tools_for, srv, None, None)}[f"{srv.name}__add"]
+    async with m.run_session([srv], None) as session:
+        await add.fn(a=1, b=2)
+        out["list_first"] = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        for _ in range(calls):
+            await add.fn(a=1, b=2)
+        out["call"] = (time.perf_counter() - t1) / calls
+        t2 = time.perf_counter()
+        await session.aclose()
+        out["stop"] = time.perf_counter() - t2
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--calls", type=int, default=200)
     a = ap.parse_args()
-    first, per_call = [], []
+    srv = McpServer(name="b", transport="stdio", command=sys.executable, args=(SERVER,))
+    decls = listed(srv, None)  # what `nexc mcp lock` would have written
+    sdk: dict[str, list] = {}
+    ours: dict[str, list] = {}
     for i in range(a.rounds):
-        srv = McpServer(name=f"b{i}", transport="stdio", command=sys.executable, args=(SERVER,))
-        t0 = time.perf_counter()
-        tools = {t.name: t for t in m.tools_for(srv, None, None)}
-        add = tools[f"b{i}__add"]
-
-        async def go():
-            await add.fn(a=1, b=2)
-            t1 = time.perf_counter()
-            for _ in range(a.calls):
-                await add.fn(a=1, b=2)
-            return t1, time.perf_counter()
-        t1, t2 = asyncio.run(go())
-        first.append(t1 - t0)
-        per_call.append((t2 - t1) / a.calls)
-        m.close_all()
-    print(f"{'metric':<36}{'median':>12}")
-    print(f"{'connect+list+first call (stdio)':<36}{statistics.median(first) * 1e3:>10.1f}ms")
-    print(f"{'per call, sequential (stdio)':<36}{statistics.median(per_call) * 1e6:>10.0f}us")
+        for res, fn in ((sdk, lambda: sdk_round(a.calls)), (ours, lambda: nexc_round(srv, decls, a.calls))):
+            for k, v in asyncio.run(fn()).items():
+                res.setdefault(k, []).append(v)
+    rows = (("connect + first call", "first", 1e3, "ms"), ("connect + list + first call", "list_first", 1e3, "ms"),
+            ("per call, sequential", "call", 1e6, "us"), ("stop", "stop", 1e3, "ms"))
+    print(f"MCP over stdio, {a.rounds} rounds, {a.calls} calls per round, medians (server: {Path(SERVER).name})")
+    print(f"{'metric':<30}{'bare SDK':>12}{'nexc':>12}{'ratio':>8}")
+    for label, key, scale, unit in rows:
+        s, n = statistics.median(sdk[key]), statistics.median(ours[key])
+        print(f"{label:<30}{s * scale:>9.1f} {unit}{n * scale:>9.1f} {unit}{n / s:>7.2f}x")
 
 
 if __name__ == "__main__":

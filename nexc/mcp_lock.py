@@ -3,11 +3,13 @@ write ``nexc.mcp.lock.json`` beside the root spec, in the format :func:`nexc.ana
 reads::
 
     {"version": 1,
-     "servers": {"git": {"server": {"name": "…", "version": "…"},
+     "servers": {"git": {"config": "sha256:…", "server": {"name": "…", "version": "…"},
                          "tools": [{"name": "status", "description": "…", "inputSchema": {…}}]}}}
 
 Output is deterministic: servers and tools sorted by name, keys sorted, two-space indent, a final
-newline. Only what the servers report is written; never ``env`` or ``headers`` values.
+newline. Only what the servers report is written, and ``config``, the hash of the server's declaration
+(:func:`nexc.analysis.mcp_lock.config_hash`) that tells lint when the entry is stale; never ``env`` or
+``headers`` values.
 """
 from __future__ import annotations
 
@@ -18,23 +20,29 @@ from nexc.analysis.mcp_lock import LOCKFILE
 
 
 def lock_data(fw, root_dir: str | Path, only: tuple[str, ...] = ()) -> tuple[dict, dict[str, str]]:
-    """``(lock document, {server: error})`` for the framework's MCP servers."""
-    from nexc.runtime.mcp import list_server
+    """``(lock document, {server: error})`` for the framework's MCP servers (listed concurrently, each
+    started once and stopped before this returns)."""
+    from nexc.analysis.mcp_lock import config_hash
+    from nexc.runtime.mcp import list_servers
+    from nexc.runtime.mcp_tools import _decl
 
+    wanted = [s for s in sorted(fw.mcp_servers, key=lambda s: s.name) if not only or s.name in only]
+    try:
+        got = list_servers(wanted, str(root_dir))
+    except Exception as exc:  # noqa: BLE001 - the whole listing failed (deadline): every server reports it
+        got = {s.name: exc for s in wanted}
     servers: dict[str, dict] = {}
     errors: dict[str, str] = {}
-    for srv in sorted(fw.mcp_servers, key=lambda s: s.name):
-        if only and srv.name not in only:
+    for srv in wanted:
+        res = got[srv.name]
+        if isinstance(res, BaseException):
+            errors[srv.name] = str(res) or type(res).__name__
             continue
-        try:
-            got = list_server(srv, str(root_dir))
-        except Exception as exc:  # noqa: BLE001 - reported per server
-            errors[srv.name] = str(exc) or type(exc).__name__
-            continue
-        entry: dict = {}
-        if got["server"] is not None:
-            entry["server"] = got["server"]
-        entry["tools"] = got["tools"]
+        info, tools = res
+        entry: dict = {"config": config_hash(srv)}
+        if info is not None:
+            entry["server"] = info
+        entry["tools"] = [_decl(t) for t in sorted(tools, key=lambda t: t.name)]
         servers[srv.name] = entry
     return {"version": 1, "servers": servers}, errors
 
@@ -44,22 +52,19 @@ def render(doc: dict) -> str:
 
 
 def write_lock(fw, root_dir: str | Path, only: tuple[str, ...] = ()) -> tuple[Path, dict[str, str]]:
-    """Write the lockfile; servers that fail keep their previous entry (if any). Returns (path, errors)."""
-    from nexc.analysis.mcp_lock import load_lock
-
+    """Write the lockfile; servers that fail (or are not in ``only``) keep their previous entry, if any.
+    Returns (path, {server: error})."""
     path = Path(root_dir) / LOCKFILE
     doc, errors = lock_data(fw, root_dir, only)
     if errors or only:
-        old = {}
-        if path.is_file():
-            try:
-                old = json.loads(path.read_text(encoding="utf-8")).get("servers", {})
-            except (OSError, ValueError, AttributeError):
-                old = {}
-        if load_lock(Path(root_dir)) or old:
-            for name, entry in old.items():
-                if name not in doc["servers"] and (name in errors or (only and name not in only)):
-                    doc["servers"][name] = entry
+        try:
+            old = json.loads(path.read_text(encoding="utf-8")).get("servers", {}) if path.is_file() else {}
+        except (OSError, ValueError, AttributeError):
+            old = {}
+        declared = {s.name for s in fw.mcp_servers}
+        for name, entry in (old.items() if isinstance(old, dict) else ()):
+            if name not in doc["servers"] and name in declared and (name in errors or name not in only):
+                doc["servers"][name] = entry
         doc["servers"] = dict(sorted(doc["servers"].items()))
     path.write_text(render(doc), encoding="utf-8")
     return path, errors

@@ -28,6 +28,7 @@ LLM errors that survive the retries, replay divergence and internal failures end
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import time
@@ -65,6 +66,15 @@ class Runtime:
                                            for a in framework.agents}
         self.llm = LiveLlm(self.settings)
 
+    def mcp_session(self):
+        """The MCP servers of one run (:func:`nexc.runtime.mcp.run_session`): those the agents' tools use."""
+        servers = {s.name: s for p in self.plans.values() for s in p.mcp_servers}
+        if not servers:
+            return contextlib.nullcontext()
+        from nexc.runtime.mcp import run_session
+
+        return run_session(servers.values(), self.root_dir)
+
     @property
     def problems(self) -> list[str]:
         """What the runtime could not set up (unimportable tools, missing formats, MCP)."""
@@ -101,11 +111,12 @@ class Runtime:
                     raise RunAbort(StopReason.ERROR, f"cannot replay: {exc}") from None
             if trace_path is not None:
                 run.writer = TrajectoryWriter(trace_path, fsync=s.fsync, secrets=tuple(run.secrets))
-            if timeout is None:
-                output, reason = await run_agent(run, plan, task, 0, plan.name, None)
-            else:
-                async with asyncio.timeout(timeout):
+            async with self.mcp_session():  # this run's MCP servers: started now, stopped at the end
+                if timeout is None:
                     output, reason = await run_agent(run, plan, task, 0, plan.name, None)
+                else:
+                    async with asyncio.timeout(timeout):
+                        output, reason = await run_agent(run, plan, task, 0, plan.name, None)
         except RunAbort as abort:
             reason, error = abort.reason, abort.message
         except _TIMEOUT_ERRORS:

@@ -1,136 +1,66 @@
-"""MCP servers as tool providers of the runtime (mcp 2.x client).
+"""MCP server connections of the runtime (mcp 2.x client): one per server and run.
 
-Connections. Every MCP server of a framework gets one :class:`McpConnection`, owned by a process-wide
-hub: a daemon thread running its own event loop. Each connection lives in one long-lived task on that
-loop (the SDK's anyio scopes must be entered and left by one task); the engine's loop hands calls over
-with ``run_coroutine_threadsafe``, so the same connection serves any number of runs and event loops.
-A server is started on first use (listing its tools while plans are built, or the first call),
-and closed by :func:`close_all` (also at interpreter exit).
+Lifetime. A run owns an :class:`McpSession`: :func:`run_session` (entered by ``Runtime.run``) starts
+every MCP server the framework's agents use in the background when the run starts, so starting overlaps
+the first LLM call, and stops them all when the run ends, however it ends (answer, error, timeout,
+cancellation). Runs never share a server process: each has its own, with its own state, and no child
+process outlives its run. The current session is a context variable, so tool calls from any task of
+the run find it. A tool called outside any run gets a session of its own for that one call. Listing
+tools while a framework is loaded (no lockfile) or locked (``nexc mcp lock``) starts the server on a
+private event loop and stops it again before returning (:func:`list_servers`).
 
-Deadlines. ``connect_timeout`` (default :data:`CONNECT_TIMEOUT` s) bounds starting the server and the
-handshake, so a server that never answers fails fast; ``call_timeout`` bounds each ``tools/call``.
-A server that dies (its process exits, the HTTP session breaks) is reported as an error observation
-and started again on the next call.
+Connections. Each :class:`McpConnection` lives in one long-lived task on the run's event loop (the
+SDK's anyio scopes must be entered and left by one task). ``connect_timeout`` (default
+:data:`CONNECT_TIMEOUT` s) bounds starting the server and the handshake, so a server that never
+answers fails in seconds; ``call_timeout`` bounds each ``tools/call``. A server that dies (its process
+exits, the HTTP session breaks) is reported as an error observation and started again on the next
+call. Env refs (``env("NAME")``) are resolved when a server starts; values of ``env`` and ``headers``
+are never logged or written anywhere.
 
-Naming. Tool ``T`` of server ``S`` is offered to the model as ``S__T`` (characters outside
-``[A-Za-z0-9_-]`` become ``_``, at most 64 characters), so tools of different servers never clash
-with each other; the description starts with ``[MCP S.T]`` so the original names stay visible in the
-trajectory.
-
-Calls. Arguments are validated against the tool's ``inputSchema`` (jsonschema) before the call.
-``structured_content`` is preferred for the observation; otherwise text content is joined and other
-content (images, audio, resources) is described. ``is_error`` results and ``MCPError`` become
-``Error: …`` observations. Env refs (``env("NAME")``) are resolved when the server is started; values
-of ``env`` and ``headers`` are never logged or written to the lockfile.
+The tool side (names, argument validation, observations) is :mod:`nexc.runtime.mcp_tools`.
 """
 from __future__ import annotations
 
 import asyncio
-import atexit
-import json
+import contextlib
+import contextvars
 import os
-import re
 import sys
 import threading
 from typing import Any
 
-from nexc.runtime.tools import ToolError, ToolImpl
+from nexc.analysis.mcp_names import SEP, exposed_name  # noqa: F401 - re-exported: one definition
+from nexc.runtime.tools import ToolError
 
 #: default deadline for starting a server and completing the handshake, seconds
 CONNECT_TIMEOUT = 10.0
-#: separator between server and tool name in the names offered to the model
-SEP = "__"
-_NAME_BAD = re.compile(r"[^A-Za-z0-9_-]")
+#: how long stopping one server may take before its task is cancelled, seconds
+STOP_TIMEOUT = 5.0
 
-
-def exposed_name(server: str, tool: str) -> str:
-    """The collision-free name the model sees for ``tool`` of ``server``."""
-    return _NAME_BAD.sub("_", f"{server}{SEP}{tool}")[:64]
-
-
-def _resolve(value: Any) -> Any:
-    from nexc.ir.model import EnvRef
-
-    if isinstance(value, EnvRef):
-        got = os.environ.get(value.name)
-        return got if got is not None else value.default
-    return value
+_session: contextvars.ContextVar["McpSession | None"] = contextvars.ContextVar("nexc_mcp_session", default=None)
 
 
 class McpUnavailable(ToolError):
     """A server that cannot be reached (start failure, connect deadline, died)."""
 
 
-# --------------------------------------------------------------------------------------------- hub
-class _Hub:
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="nexc-mcp", daemon=True)
-        self.thread.start()
-
-    def submit(self, coro):
-        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+def _resolve(value: Any) -> Any:
+    if getattr(value, "kind", None) == "env":
+        got = os.environ.get(value.name)
+        return got if got is not None else value.default
+    return value
 
 
-_hub: _Hub | None = None
-_hub_lock = threading.Lock()
-_connections: dict[tuple, "McpConnection"] = {}
-_background: set = set()
-
-
-def hub() -> _Hub:
-    global _hub
-    with _hub_lock:
-        if _hub is None:
-            _hub = _Hub()
-        return _hub
-
-
-def _server_key(server) -> tuple:
-    return (server.name, server.transport, json.dumps(server.model_dump(mode="json", exclude={"span"})
-                                                      if hasattr(server, "model_dump") else repr(server),
-                                                      sort_keys=True, default=str))
-
-
-def connection(server, root_dir: str | None = None) -> "McpConnection":
-    """The shared connection for an :class:`~nexc.ir.model.McpServer` (not started yet)."""
-    key = _server_key(server) + (root_dir,)
-    with _hub_lock:
-        conn = _connections.get(key)
-        if conn is None:
-            conn = _connections[key] = McpConnection(server, root_dir)
-        return conn
-
-
-def close_all(timeout: float = 5.0) -> None:
-    """Close every server connection (stops stdio server processes)."""
-    with _hub_lock:
-        conns = list(_connections.values())
-        _connections.clear()
-    if _hub is None:
-        return
-    for c in conns:
-        try:
-            _hub.submit(c._stop()).result(timeout)
-        except Exception:  # noqa: BLE001 - best effort at shutdown
-            pass
-
-
-atexit.register(close_all)
-
-
-def _sync(coro, timeout: float | None = None):
-    return hub().submit(coro).result(timeout)
-
-
-async def _on_hub(coro):
-    """Await ``coro`` on the hub loop from any other loop."""
-    return await asyncio.wrap_future(hub().submit(coro))
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        return _describe(exc.exceptions[0])
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 # ------------------------------------------------------------------------------------- connection
 class McpConnection:
-    """One MCP server: started lazily, restarted after it dies. All methods run on the hub loop."""
+    """One MCP server, started on demand, restarted after it dies. Use from one event loop."""
 
     def __init__(self, server, root_dir: str | None = None):
         self.server = server
@@ -140,58 +70,24 @@ class McpConnection:
         self.call_timeout = server.call_timeout
         self.client = None
         self.task: asyncio.Task | None = None
+        self.starting: asyncio.Task | None = None  # a background start not awaited by any call yet
         self._stop_ev: asyncio.Event | None = None
+        self._dying: set[asyncio.Task] = set()  # hung servers being torn down
         self._lock: asyncio.Lock | None = None
         self.server_info: dict | None = None
-        self.tools: list | None = None  # mcp_types.Tool
         self.starts = 0
         self.last_error: str | None = None
 
-    # the client object -------------------------------------------------------------------------
     def _target(self):
-        s = self.server
-        if s.transport == "stdio":
-            from mcp.client.stdio import StdioServerParameters, get_default_environment
+        from nexc.runtime.mcp_transport import target
 
-            command = _resolve(s.command)
-            if not command:
-                raise McpUnavailable(f"MCP server '{self.name}' has no command")
-            env = get_default_environment()
-            env.update({k: str(_resolve(v) or "") for k, v in s.env.items()})
-            cwd = s.cwd
-            if cwd and self.root_dir and not os.path.isabs(cwd):
-                cwd = os.path.join(self.root_dir, cwd)
-            params = StdioServerParameters(command=str(command), args=[str(_resolve(a)) for a in s.args], env=env,
-                                           cwd=cwd or self.root_dir)
-            from mcp.client.stdio import stdio_client
-
-            errlog = sys.stderr if os.environ.get("NEXC_DEBUG") else _devnull()
-            return _TransportAdapter(lambda: stdio_client(params, errlog=errlog))
-        url = _resolve(s.url)
-        if not url:
-            raise McpUnavailable(f"MCP server '{self.name}' has no url")
-        if s.transport == "sse":
-            from mcp.client.sse import sse_client
-
-            headers = {k: str(_resolve(v) or "") for k, v in s.headers.items()}
-            return _TransportAdapter(lambda: sse_client(str(url), headers=headers or None))
-        headers = {k: str(_resolve(v) or "") for k, v in s.headers.items()}
-        if headers:
-            import httpx2
-
-            from mcp.client.streamable_http import streamable_http_client
-
-            def make():
-                return streamable_http_client(str(url), http_client=httpx2.AsyncClient(headers=headers))
-            return _TransportAdapter(make)
-        return str(url)
+        return target(self.server, self.root_dir, _resolve)
 
     async def _serve(self, ready: asyncio.Future) -> None:
-        from mcp import Client
-
         try:
-            target = self._target()
-            async with Client(target, mode="legacy", cache=None) as client:
+            from mcp import Client
+
+            async with Client(self._target(), mode="legacy", cache=None) as client:
                 self.client = client
                 info = client.server_info
                 self.server_info = {"name": info.name, "version": info.version} if info is not None else None
@@ -206,6 +102,8 @@ class McpConnection:
                 raise
         finally:
             self.client = None
+            if not ready.done():  # cancelled before the handshake
+                ready.set_exception(McpUnavailable(f"MCP server '{self.name}' was stopped while starting"))
 
     async def ensure(self):
         """The live client, starting (or restarting) the server first when needed."""
@@ -215,21 +113,21 @@ class McpConnection:
             if self.client is not None and self.task is not None and not self.task.done():
                 return self.client
             await self._stop()
+            loop = asyncio.get_running_loop()
             self._stop_ev = asyncio.Event()
-            ready = asyncio.get_running_loop().create_future()
+            ready = loop.create_future()
             self.starts += 1
-            self.task = asyncio.get_running_loop().create_task(self._serve(ready), name=f"mcp:{self.name}")
-            try:
-                await asyncio.wait_for(asyncio.shield(ready), self.connect_timeout)
-            except (asyncio.TimeoutError, TimeoutError):
-                task, self.task, self.client = self.task, None, None
-                if task is not None:
-                    task.cancel()  # tear the hung server down in the background
-                    _background.add(task)
-                    task.add_done_callback(_background.discard)
-                raise McpUnavailable(f"MCP server '{self.name}' did not answer within {self.connect_timeout:g}s "
-                                     f"(connect_timeout)") from None
-            return self.client
+            self.task = task = loop.create_task(self._serve(ready), name=f"mcp:{self.name}")
+            await asyncio.wait({ready, task}, timeout=self.connect_timeout, return_when=asyncio.FIRST_COMPLETED)
+            if ready.done():
+                ready.result()  # raises McpUnavailable when the start failed
+                return self.client
+            self.task, self.client = None, None
+            task.cancel()  # tear the hung server down without making the caller wait; close() waits
+            self._dying.add(task)
+            task.add_done_callback(self._dying.discard)
+            raise McpUnavailable(f"MCP server '{self.name}' did not answer within {self.connect_timeout:g}s "
+                                 f"(connect_timeout)")
 
     async def _stop(self) -> None:
         task, self.task = self.task, None
@@ -238,15 +136,22 @@ class McpConnection:
         if self._stop_ev is not None:
             self._stop_ev.set()
         if not task.done():
-            try:
-                await asyncio.wait_for(asyncio.shield(task), 3.0)
-            except BaseException:  # noqa: BLE001
+            done, _ = await asyncio.wait({task}, timeout=STOP_TIMEOUT)
+            if not done:
                 task.cancel()
-                try:
-                    await asyncio.wait_for(task, 2.0)
-                except BaseException:  # noqa: BLE001
-                    pass
+                await asyncio.wait({task}, timeout=STOP_TIMEOUT)
         self.client = None
+
+    async def close(self) -> None:
+        """Stop the server (its process, for stdio) and forget any start in progress."""
+        starting, self.starting = self.starting, None
+        if starting is not None and not starting.done():
+            await asyncio.wait({starting}, timeout=self.connect_timeout + STOP_TIMEOUT)
+        if starting is not None and starting.done() and not starting.cancelled():
+            starting.exception()  # retrieved: a failed background start is reported by calls, not by asyncio
+        await self._stop()
+        if self._dying:
+            await asyncio.wait(set(self._dying), timeout=STOP_TIMEOUT * 2)
 
     async def list_tools(self) -> list:
         """Every tool of the server (all pages)."""
@@ -259,23 +164,24 @@ class McpConnection:
             if not cursor or cursor in seen:
                 break
             seen.add(cursor)
-        self.tools = tools
         return tools
 
     async def call(self, tool: str, args: dict):
         """``tools/call``; the server's death or deadline becomes :class:`McpUnavailable`."""
+        starting, self.starting = self.starting, None
+        if starting is not None:
+            await asyncio.wait({starting})
+            if not starting.cancelled() and starting.exception() is not None:
+                raise starting.exception()  # the start at run start failed: say why, retry on the next call
         client = await self.ensure()
         task = self.task
         call = asyncio.ensure_future(client.call_tool(tool, args))
         waiters = {call} | ({task} if task is not None else set())
         done, _ = await asyncio.wait(waiters, timeout=self.call_timeout, return_when=asyncio.FIRST_COMPLETED)
         if call in done:
-            return call.result()
+            return await self._result(call, tool)
         call.cancel()
-        try:
-            await call
-        except BaseException:  # noqa: BLE001
-            pass
+        await asyncio.wait({call})
         if not done:
             raise McpUnavailable(f"MCP tool '{self.name}.{tool}' did not finish within {self.call_timeout:g}s "
                                  f"(call_timeout)")
@@ -285,19 +191,129 @@ class McpConnection:
                              f"next call")
 
 
-class _TransportAdapter:
-    """A ``Transport`` made from an async-context-manager factory (SSE, HTTP with headers)."""
+    async def _result(self, call: asyncio.Future, tool: str):
+        """The call's result; a closed connection means the server died: stop it so the next call restarts it."""
+        from mcp.shared.exceptions import MCPError
 
-    def __init__(self, factory):
-        self.factory = factory
-        self._cm = None
+        try:
+            return call.result()
+        except MCPError as exc:
+            if "connection closed" not in exc.error.message.lower():
+                raise
+        await self._stop()
+        raise McpUnavailable(f"MCP server '{self.name}' stopped during the call to '{tool}' (connection closed); "
+                             f"it will be restarted on the next call")
 
-    async def __aenter__(self):
-        self._cm = self.factory()
-        return await self._cm.__aenter__()
 
-    async def __aexit__(self, *exc):
-        return await self._cm.__aexit__(*exc)
+# ---------------------------------------------------------------------------------------- session
+class McpSession:
+    """The MCP connections of one run (or one ad-hoc use), all on the loop that uses them."""
+
+    def __init__(self, root_dir: str | None = None):
+        self.root_dir = root_dir
+        self.connections: dict[str, McpConnection] = {}
+
+    def connection(self, server) -> McpConnection:
+        conn = self.connections.get(server.name)
+        if conn is None:
+            conn = self.connections[server.name] = McpConnection(server, self.root_dir)
+        return conn
+
+    def start(self, servers) -> None:
+        """Start ``servers`` in the background (a call waits for its server's start)."""
+        for s in servers:
+            conn = self.connection(s)
+            if conn.task is None and conn.starting is None:
+                conn.starting = asyncio.ensure_future(conn.ensure())
+
+    async def aclose(self) -> None:
+        """Stop every server of the session (concurrently)."""
+        conns = list(self.connections.values())
+        if conns:
+            await asyncio.gather(*(c.close() for c in conns), return_exceptions=True)
+
+    async def __aenter__(self) -> "McpSession":
+        self._token = _session.set(self)
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        try:
+            await asyncio.shield(self.aclose())
+        finally:
+            _session.reset(self._token)
+
+
+def current_session() -> McpSession | None:
+    """The session of the run calling now (``None`` outside runs)."""
+    return _session.get()
+
+
+@contextlib.asynccontextmanager
+async def run_session(servers, root_dir: str | None):
+    """The MCP session of one run: ``servers`` start now in the background and stop when the block ends.
+    Without servers it costs nothing (no session is made)."""
+    servers = list(servers)
+    if not servers:
+        yield None
+        return
+    async with McpSession(root_dir) as session:
+        session.start(servers)
+        yield session
+
+
+async def call_tool(server, root_dir: str | None, tool: str, args: dict):
+    """``tools/call`` on the current run's connection to ``server``, or on one made for this call only."""
+    session = _session.get()
+    if session is not None:
+        return await session.connection(server).call(tool, args)
+    async with McpSession(root_dir) as own:
+        return await own.connection(server).call(tool, args)
+
+
+# ------------------------------------------------------------------------------- listing (sync)
+def _in_thread(coro_fn, timeout: float):
+    """Run ``coro_fn()`` on a fresh event loop in a worker thread (works inside and outside loops)."""
+    box: dict = {}
+
+    def work():
+        try:
+            box["value"] = asyncio.run(coro_fn())
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = exc
+
+    t = threading.Thread(target=work, name="nexc-mcp-list", daemon=True)
+    t.start()
+    t.join(timeout)
+    if t.is_alive():
+        raise McpUnavailable(f"listing MCP tools did not finish within {timeout:g}s")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def list_servers(servers, root_dir: str | None = None) -> dict[str, Any]:
+    """Start ``servers`` (concurrently), list every tool of each, stop them. Server name →
+    ``(server_info, [mcp_types.Tool])`` or the exception that prevented listing it."""
+    servers = list(servers)
+    if not servers:
+        return {}
+
+    async def go():
+        async with McpSession(root_dir) as session:
+            async def one(s):
+                conn = session.connection(s)
+                tools = await conn.list_tools()
+                return conn.server_info, tools
+            got = await asyncio.gather(*(one(s) for s in servers), return_exceptions=True)
+        return {s.name: g for s, g in zip(servers, got)}
+
+    budget = max((s.connect_timeout or CONNECT_TIMEOUT) for s in servers) * 2 + 2 * STOP_TIMEOUT + 5
+    return _in_thread(go, budget)
+
+
+def debug_errlog():
+    """Where stdio servers' stderr goes: ours with ``NEXC_DEBUG`` set, else nowhere."""
+    return sys.stderr if os.environ.get("NEXC_DEBUG") else _devnull()
 
 
 _null = None
@@ -308,140 +324,3 @@ def _devnull():
     if _null is None:
         _null = open(os.devnull, "w")  # noqa: SIM115 - kept open for every server's stderr
     return _null
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-        return _describe(exc.exceptions[0])
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-# ---------------------------------------------------------------------------------- observations
-def observation(result) -> str:
-    """A ``CallToolResult`` as observation text (raises :class:`ToolError` for ``is_error``)."""
-    if result.structured_content is not None and not result.is_error:
-        return json.dumps(result.structured_content, ensure_ascii=False)
-    parts = []
-    for block in result.content or ():
-        kind = getattr(block, "type", "")
-        if kind == "text":
-            parts.append(block.text)
-        elif kind in ("image", "audio"):
-            parts.append(f"[{kind} {getattr(block, 'mime_type', '')}, {len(getattr(block, 'data', '') or '')} "
-                         f"base64 chars]")
-        elif kind == "resource":
-            res = block.resource
-            parts.append(getattr(res, "text", None) or f"[resource {res.uri}]")
-        elif kind == "resource_link":
-            parts.append(f"[resource {block.uri}]")
-        else:
-            parts.append(str(block))
-    text = "\n".join(parts)
-    if result.is_error:
-        raise ToolError(text or "the MCP tool reported an error")
-    return text
-
-
-def _validator(schema: dict):
-    import jsonschema
-
-    try:
-        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-        cls.check_schema(schema)
-        return cls(schema)
-    except Exception:  # noqa: BLE001 - a schema we cannot use: let the server validate
-        return None
-
-
-def make_tool(conn: McpConnection, tool) -> ToolImpl:
-    """The runtime tool for one listed MCP tool."""
-    schema = dict(tool.input_schema or {"type": "object"})
-    schema.setdefault("type", "object")
-    name = exposed_name(conn.name, tool.name)
-    desc = f"[MCP {conn.name}.{tool.name}] {tool.description or ''}".strip()
-    validator = _validator(schema)
-    remote = tool.name
-
-    async def call_mcp(**args):
-        if validator is not None:
-            errors = sorted(validator.iter_errors(args), key=lambda e: list(e.path))
-            if errors:
-                msgs = "; ".join((f"'{'.'.join(map(str, e.path))}': " if e.path else "") + e.message
-                                 for e in errors[:5])
-                raise ToolError(f"invalid arguments for '{name}': {msgs}")
-        return observation(await _on_hub(_call(conn, remote, args)))
-
-    call_mcp.__name__ = name
-    impl = ToolImpl(name, desc, schema, fn=call_mcp)
-    impl.required = ()  # jsonschema checks required keys with a better message
-    impl.pinned = True
-    return impl
-
-
-async def _call(conn: McpConnection, tool: str, args: dict):
-    from mcp.shared.exceptions import MCPError
-
-    try:
-        return await conn.call(tool, args)
-    except McpUnavailable:
-        raise
-    except MCPError as exc:
-        if "connection closed" in exc.error.message.lower():
-            await conn._stop()
-            raise McpUnavailable(f"MCP server '{conn.name}' stopped during the call to '{tool}' "
-                                 f"({exc.error.message}); it will be restarted on the next call") from None
-        raise ToolError(f"MCP server '{conn.name}' refused the call to '{tool}': {exc.error.message}") from None
-
-
-def tools_for(server, selection_tools, root_dir: str | None, declared: list[dict] | None = None) -> list[ToolImpl]:
-    """The runtime tools of one ``McpSelection``: listed now (starting the server) unless ``declared``
-    (from the lockfile) is given. Raises :class:`McpUnavailable` when the server cannot be listed."""
-    conn = connection(server, root_dir)
-    if declared is not None:
-        from mcp_types import Tool
-
-        listed = [Tool(name=d["name"], description=d.get("description"),
-                       input_schema=d.get("inputSchema") or {"type": "object"}) for d in declared]
-    else:
-        listed = _sync(conn.list_tools(), conn.connect_timeout * 2 + 5)
-    out = []
-    for t in listed:
-        if server.include is not None and t.name not in server.include:
-            continue
-        if t.name in server.exclude:
-            continue
-        if selection_tools is not None and t.name not in selection_tools:
-            continue
-        out.append(make_tool(conn, t))
-    return out
-
-
-def provide(fw, entry, root_dir: str) -> tuple[list[ToolImpl], list[str]]:
-    """Plan hook: the tools of an ``McpSelection`` and problems (never raises)."""
-    server = next((s for s in fw.mcp_servers if s.name == entry.server), None)
-    if server is None:
-        return [], [f"unknown MCP server '{entry.server}'"]
-    try:
-        tools = tools_for(server, entry.tools, root_dir)
-    except Exception as exc:  # noqa: BLE001
-        return [], [f"MCP server '{entry.server}': {exc if isinstance(exc, ToolError) else _describe(exc)}"]
-    problems = []
-    if entry.tools is not None:
-        have = {t.description.split("]")[0].split(".", 1)[-1] for t in tools}
-        problems = [f"MCP server '{entry.server}' has no tool '{t}'" for t in entry.tools if t not in have]
-    return tools, problems
-
-
-def list_server(server, root_dir: str | None = None) -> dict:
-    """``{"server": {name, version}|None, "tools": [{name, description?, inputSchema}]}`` (for the lockfile)."""
-    conn = connection(server, root_dir)
-    tools = _sync(conn.list_tools(), conn.connect_timeout * 2 + 5)
-    decls = []
-    for t in sorted(tools, key=lambda t: t.name):
-        d: dict[str, Any] = {"name": t.name}
-        if t.description:
-            d["description"] = t.description
-        d["inputSchema"] = t.input_schema
-        decls.append(d)
-    return {"server": conn.server_info, "tools": decls}

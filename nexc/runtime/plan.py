@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from nexc.analysis.mcp_names import stop_name
 from nexc.ir.model import AgentRef, Framework, McpSelection, SkillRef, ToolRef
 from nexc.runtime.context import estimate, message_tokens
 from nexc.runtime.prompt import LOAD_SKILL, PromptTemplate, SkillDoc, read_skill, skill_brief, subagent_brief
@@ -44,7 +45,7 @@ class AgentPlan:
         self.context_tokens = a.limits.context_tokens
         self.max_depth = a.limits.max_depth if a.limits.max_depth is not None else settings.max_depth
         self.parallel_tool_calls = a.parallel_tool_calls
-        self.stop_tools = frozenset(a.stop_tools)
+        self.stop_tools = frozenset(stop_name(t) for t in a.stop_tools)  # ``git.commit`` is ``git__commit``
         self.storage_seed = a.storage_seed
         self.defaults = dict(a.context)
         self.problems: list[str] = []
@@ -60,6 +61,7 @@ class AgentPlan:
 
         self.tools: dict[str, ToolImpl] = {}
         self.skills: dict[str, SkillDoc] = {}
+        self.mcp_servers: list = []  # the MCP servers whose tools this agent offers (started per run)
         subagents: list[tuple[str, str]] = []
         for entry in a.tools:
             if isinstance(entry, ToolRef):
@@ -83,10 +85,13 @@ class AgentPlan:
                 self.skills[skill.name] = read_skill(os.path.join(root_dir, skill.path), skill.name,
                                                      skill.description)
             elif isinstance(entry, McpSelection):
-                from nexc.runtime.mcp import provide
+                from nexc.runtime.mcp_tools import provide
 
-                mcp_tools, mcp_problems = provide(fw, entry, root_dir)
+                mcp_tools, mcp_problems = provide(fw, entry, root_dir, tool_cache)
                 self.problems.extend(mcp_problems)
+                server = next((s for s in fw.mcp_servers if s.name == entry.server), None)
+                if mcp_tools and server is not None and server not in self.mcp_servers:
+                    self.mcp_servers.append(server)
                 for impl in mcp_tools:
                     self.tools.setdefault(impl.name, impl)
         if self.skills:

@@ -8,6 +8,7 @@ import pytest
 
 HERE = Path(__file__).parent
 SERVER = str(HERE / "server_fixture.py")
+PAGED = str(HERE / "paged_server.py")
 
 
 def stdio_server(name="fx", *extra, **kw):
@@ -16,12 +17,30 @@ def stdio_server(name="fx", *extra, **kw):
     return McpServer(name=name, transport="stdio", command=sys.executable, args=(SERVER, *extra), **kw)
 
 
-@pytest.fixture(autouse=True)
-def _close():
-    yield
-    from nexc.runtime.mcp import close_all
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` still exists (and is not a zombie)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
 
-    close_all()
+
+def children() -> set[int]:
+    """Process ids of this test process's live children."""
+    import os
+
+    out = set()
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                stat = (d / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            if int(fields[1]) == os.getpid() and fields[0] != "Z":
+                out.add(int(d.name))
+    return out
 
 
 @pytest.fixture(scope="module")

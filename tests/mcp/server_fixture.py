@@ -1,4 +1,7 @@
-"""A small MCP server for the tests: ``python server_fixture.py [stdio|http PORT] [--hang] [--many N]``."""
+"""A small MCP server for the tests: ``python server_fixture.py [stdio|http PORT] [--hang] [--junk]``.
+
+``--hang``: never answers the handshake; ``--junk``: prints lines that are not JSON-RPC on stdout before
+serving (and from the ``junk`` tool)."""
 import os
 import sys
 import time
@@ -7,6 +10,10 @@ from mcp.server.mcpserver import MCPServer
 
 if "--hang" in sys.argv:  # never answers the handshake
     time.sleep(3600)
+
+if "--junk" in sys.argv:  # noise on the protocol stream before the handshake
+    print("starting up... not JSON", flush=True)
+    print("{not json either", flush=True)
 
 srv = MCPServer("fixture", version="1.2.3")
 
@@ -34,6 +41,18 @@ def die() -> str:
 @srv.tool(description="Reads an environment variable of the server.")
 def getenv(name: str) -> str:
     return os.environ.get(name, "<unset>")
+
+
+@srv.tool(description="The server's process id.")
+def pid() -> int:
+    return os.getpid()
+
+
+@srv.tool(description="Prints junk on stdout, then answers.")
+def junk() -> str:
+    sys.stdout.write("junk line, not JSON-RPC\n")
+    sys.stdout.flush()
+    return "after junk"
 
 
 @srv.tool(description="Sleeps.")

@@ -8,11 +8,12 @@ from conftest import SERVER, stdio_server
 
 from nexc.ir.model import Agent, EnvRef, Framework, Limits, Llm, McpSelection, McpServer, Prompt
 from nexc.runtime import mcp as m
+from nexc.runtime.mcp_tools import tools_for
 from nexc.runtime.tools import ToolError
 
 
 def _tools(server, sel=None):
-    return {t.name: t for t in m.tools_for(server, sel, None)}
+    return {t.name: t for t in tools_for(server, sel, None)}
 
 
 async def _call(tool, **args):
@@ -28,15 +29,17 @@ def test_stdio_list_call_errors_and_restart():
     assert tools["fx__add"].description.startswith("[MCP fx.add]")
 
     async def go():
-        out = [await _call(tools["fx__add"], a=2, b=3),
-               await _call(tools["fx__echo"], message="hi"),
-               await _call(tools["fx__fail"], reason="x"),
-               await _call(tools["fx__add"], a="two", b=3),
-               await _call(tools["fx__add"], a=1),
-               await _call(tools["fx__die"]),
-               await _call(tools["fx__add"], a=40, b=2)]
-        return out
-    out = asyncio.run(go())
+        async with m.McpSession() as session:  # one connection for all calls, as in a run
+            out = [await _call(tools["fx__add"], a=2, b=3),
+                   await _call(tools["fx__echo"], message="hi"),
+                   await _call(tools["fx__fail"], reason="x"),
+                   await _call(tools["fx__add"], a="two", b=3),
+                   await _call(tools["fx__add"], a=1),
+                   await _call(tools["fx__die"]),
+                   await _call(tools["fx__add"], a=40, b=2)]
+            return out, session.connections["fx"].starts
+    out, starts = asyncio.run(go())
+    assert starts == 2, out
     assert json.loads(out[0]) == {"result": 5}
     assert "echo: hi" in out[1]
     assert out[2].startswith("Error:") and "fail" in out[2]
@@ -58,7 +61,7 @@ def test_selection_include_exclude_and_env(monkeypatch):
 def test_connect_deadline():
     t0 = time.perf_counter()
     with pytest.raises(m.McpUnavailable, match="did not answer within 1s"):
-        m.tools_for(stdio_server("hung", "--hang", connect_timeout=1.0), None, None)
+        tools_for(stdio_server("hung", "--hang", connect_timeout=1.0), None, None)
     assert time.perf_counter() - t0 < 6
 
 
@@ -114,16 +117,40 @@ def test_lock_snapshot(tmp_path):
     text = path.read_text()
     assert "hunter2" not in text
     first = text
-    m.close_all()
     write_lock(fw, tmp_path)
     assert path.read_text() == first  # deterministic
     doc = json.loads(text)
     assert doc["version"] == 1
     assert doc["servers"]["fx"]["server"] == {"name": "fixture", "version": "1.2.3"}
-    assert [t["name"] for t in doc["servers"]["fx"]["tools"]] == ["add", "die", "echo", "fail", "getenv", "sleep"]
+    assert doc["servers"]["fx"]["config"].startswith("sha256:")
+    assert [t["name"] for t in doc["servers"]["fx"]["tools"]] == ["add", "die", "echo", "fail", "getenv", "junk",
+                                                                  "pid", "sleep"]
     assert doc["servers"]["fx"]["tools"][0] == {
         "name": "add", "description": "Add two integers.",
         "inputSchema": {"properties": {"a": {"title": "A", "type": "integer"},
                                        "b": {"title": "B", "type": "integer"}},
                         "required": ["a", "b"], "title": "addArguments", "type": "object"}}
     assert set(load_lock(tmp_path)["fx"][0]) == {"name", "description", "inputSchema"}
+
+
+def test_junk_on_stdout_is_survived():
+    tools = _tools(stdio_server("noisy", "--junk"))
+
+    async def go():
+        async with m.McpSession():
+            return [await _call(tools["noisy__junk"]), await _call(tools["noisy__add"], a=1, b=2)]
+    assert asyncio.run(go()) == ['{"result": "after junk"}', '{"result": 3}']
+
+
+def test_lint_and_runtime_share_the_exposed_name():
+    from nexc.analysis import graph, mcp_names
+
+    assert m.exposed_name is mcp_names.exposed_name
+    assert mcp_names.exposed_name("my-srv", "get.time") == "my-srv__get_time"
+    assert len(mcp_names.exposed_name("s", "x" * 100)) == 64
+    srv = stdio_server()
+    agent = Agent(name="a", tools=(McpSelection(server="fx", tools=("add",)), McpSelection(server="fx")))
+    fw = Framework(name="t", entry="a", agents=(agent,), mcp_servers=(srv,))
+    names = [n for n, _ in graph.exposed_names(agent, {"fx": ["add", "echo"]}, fw)]
+    runtime = sorted(_tools(srv, ("add", "echo")))
+    assert names == ["fx__add", "fx__add", "fx__echo"] and sorted(set(names)) == runtime

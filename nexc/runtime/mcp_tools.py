@@ -1,0 +1,154 @@
+"""MCP tools as runtime tools: where their declarations come from, argument checks, observations.
+
+Declarations. A server's tools come from the MCP lockfile (``nexc mcp lock``) when it has a fresh entry
+for the server, so loading a framework starts nothing; otherwise the server is started once per loaded
+framework to list them (all pages) and stopped again. Calls go to the run's own connection
+(:mod:`nexc.runtime.mcp`).
+
+Naming. Tool ``T`` of server ``S`` is offered to the model as ``S__T``
+(:func:`nexc.analysis.mcp_names.exposed_name`, the same function lint uses); the description starts
+with ``[MCP S.T]`` so the original names stay visible in the trajectory.
+
+Calls. Arguments are validated against the tool's ``inputSchema`` (jsonschema) before the call.
+``structured_content`` is preferred for the observation; otherwise text content is joined and other
+content (images, audio, resources) is described. ``is_error`` results and ``MCPError`` become
+``Error: …`` observations.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from nexc.analysis.mcp_names import exposed_name
+from nexc.runtime.mcp import McpUnavailable, _describe, call_tool, list_servers
+from nexc.runtime.tools import ToolError, ToolImpl
+
+
+def observation(result) -> str:
+    """A ``CallToolResult`` as observation text (raises :class:`ToolError` for ``is_error``)."""
+    if result.structured_content is not None and not result.is_error:
+        return json.dumps(result.structured_content, ensure_ascii=False)
+    parts = []
+    for block in result.content or ():
+        kind = getattr(block, "type", "")
+        if kind == "text":
+            parts.append(block.text)
+        elif kind in ("image", "audio"):
+            parts.append(f"[{kind} {getattr(block, 'mime_type', '')}, {len(getattr(block, 'data', '') or '')} "
+                         f"base64 chars]")
+        elif kind == "resource":
+            res = block.resource
+            parts.append(getattr(res, "text", None) or f"[resource {res.uri}]")
+        elif kind == "resource_link":
+            parts.append(f"[resource {block.uri}]")
+        else:
+            parts.append(str(block))
+    text = "\n".join(parts)
+    if result.is_error:
+        raise ToolError(text or "the MCP tool reported an error")
+    return text
+
+
+def _validator(schema: dict):
+    import jsonschema
+
+    try:
+        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+        cls.check_schema(schema)
+        return cls(schema)
+    except Exception:  # noqa: BLE001 - a schema we cannot use: let the server validate
+        return None
+
+
+def make_tool(server, root_dir: str | None, decl: dict) -> ToolImpl:
+    """The runtime tool for one MCP tool declaration ``{"name", "description"?, "inputSchema"?}``."""
+    schema = dict(decl.get("inputSchema") or {"type": "object"})
+    schema.setdefault("type", "object")
+    remote = decl["name"]
+    name = exposed_name(server.name, remote)
+    desc = f"[MCP {server.name}.{remote}] {decl.get('description') or ''}".strip()
+    validator = _validator(schema)
+
+    async def call_mcp(**args):
+        if validator is not None:
+            errors = sorted(validator.iter_errors(args), key=lambda e: list(e.path))
+            if errors:
+                msgs = "; ".join((f"'{'.'.join(map(str, e.path))}': " if e.path else "") + e.message
+                                 for e in errors[:5])
+                raise ToolError(f"invalid arguments for '{name}': {msgs}")
+        return observation(await _call(server, root_dir, remote, args))
+
+    call_mcp.__name__ = name
+    impl = ToolImpl(name, desc, schema, fn=call_mcp)
+    impl.required = ()  # jsonschema checks required keys with a better message
+    impl.pinned = True
+    return impl
+
+
+async def _call(server, root_dir, tool: str, args: dict):
+    from mcp.shared.exceptions import MCPError
+
+    try:
+        return await call_tool(server, root_dir, tool, args)
+    except McpUnavailable:
+        raise
+    except MCPError as exc:
+        raise ToolError(f"MCP server '{server.name}' refused the call to '{tool}': {exc.error.message}") from None
+
+
+def _decl(tool) -> dict:
+    d: dict[str, Any] = {"name": tool.name}
+    if tool.description:
+        d["description"] = tool.description
+    d["inputSchema"] = tool.input_schema
+    return d
+
+
+def listed(server, root_dir: str | None) -> list[dict]:
+    """Start ``server``, list every tool (all pages), stop it. Raises :class:`McpUnavailable`."""
+    got = list_servers([server], root_dir)[server.name]
+    if isinstance(got, BaseException):
+        raise got if isinstance(got, McpUnavailable) else McpUnavailable(_describe(got))
+    return [_decl(t) for t in got[1]]
+
+
+def tools_for(server, selection_tools, root_dir: str | None, declared: list[dict] | None = None) -> list[ToolImpl]:
+    """The runtime tools of one ``McpSelection`` (``selection_tools``: the names, ``None`` for all), made
+    from ``declared`` (locked declarations) or, without them, listed now."""
+    decls = declared if declared is not None else listed(server, root_dir)
+    out = []
+    for d in decls:
+        t = d["name"]
+        if (server.include is not None and t not in server.include) or t in server.exclude:
+            continue
+        if selection_tools is not None and t not in selection_tools:
+            continue
+        out.append(make_tool(server, root_dir, d))
+    return out
+
+
+def provide(fw, entry, root_dir: str, cache: dict | None = None) -> tuple[list[ToolImpl], list[str]]:
+    """Plan hook: the tools of an ``McpSelection`` and problems (never raises). Declarations come from a
+    fresh lockfile entry, else from listing the server (once per ``cache``)."""
+    from nexc.analysis.mcp_lock import fresh_lock
+
+    server = next((s for s in fw.mcp_servers if s.name == entry.server), None)
+    if server is None:
+        return [], [f"unknown MCP server '{entry.server}'"]
+    cache = {} if cache is None else cache
+    key = ("mcp", server.name)
+    if key not in cache:
+        try:
+            locked = fresh_lock(root_dir, [server]).get(server.name)
+            cache[key] = locked if locked is not None else listed(server, root_dir)
+        except Exception as exc:  # noqa: BLE001
+            cache[key] = exc if isinstance(exc, ToolError) else McpUnavailable(_describe(exc))
+    decls = cache[key]
+    if isinstance(decls, Exception):
+        return [], [f"MCP server '{entry.server}': {decls}"]
+    tools = tools_for(server, entry.tools, root_dir, decls)
+    problems = []
+    if entry.tools is not None:
+        have = {d["name"] for d in decls}
+        problems = [f"MCP server '{entry.server}' has no tool '{t}'" for t in entry.tools if t not in have]
+    return tools, problems
