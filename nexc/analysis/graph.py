@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from nexc.analysis.mcp_names import exposed_name
 from nexc.ir.model import Agent, AgentRef, Framework, McpSelection, SkillRef, ToolRef
 
 
@@ -114,9 +115,10 @@ def exposed_names(agent: Agent, lock: dict[str, list[str]] | None = None, fw: Fr
                   ) -> list[tuple[str, object]]:
     """The tool names ``agent``'s toolset offers the model, each with the entry that offers it.
 
-    Declared tools and sub-agents keep their names; MCP tools are offered under their bare names (as
-    NexAU does). ``server.*`` contributes names only when ``lock`` (server → tool names, from the MCP
-    lockfile) lists the server, filtered by the server's ``include``/``exclude``. Skills are not tools.
+    Declared tools and sub-agents keep their names; MCP tool ``T`` of server ``S`` is offered as
+    ``exposed_name(S, T)`` (``S__T``), exactly as the runtime names it. ``server.*`` contributes names
+    only when ``lock`` (server → tool names, from the MCP lockfile) lists the server, filtered by the
+    server's ``include``/``exclude``. Skills are not tools.
     """
     out: list[tuple[str, object]] = []
     servers = {s.name: s for s in fw.mcp_servers} if fw is not None else {}
@@ -125,13 +127,13 @@ def exposed_names(agent: Agent, lock: dict[str, list[str]] | None = None, fw: Fr
             out.append((e.name, e))
         elif isinstance(e, McpSelection):
             if e.tools is not None:
-                out.extend((t, e) for t in e.tools)
+                out.extend((exposed_name(e.server, t), e) for t in e.tools)
             elif lock and e.server in lock:
                 srv = servers.get(e.server)
                 for t in lock[e.server]:
                     if srv is not None and ((srv.include is not None and t not in srv.include) or t in srv.exclude):
                         continue
-                    out.append((t, e))
+                    out.append((exposed_name(e.server, t), e))
         elif isinstance(e, SkillRef):
             continue
     return out

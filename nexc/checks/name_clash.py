@@ -12,7 +12,7 @@ def _describe(name: str, entry) -> str:
     if isinstance(entry, AgentRef):
         return f"sub-agent '{name}'"
     if isinstance(entry, McpSelection):
-        return f"'{name}' of MCP server '{entry.server}'"
+        return f"MCP tool '{name}' of server '{entry.server}'"
     return f"'{name}'"
 
 

@@ -56,7 +56,7 @@ FIXTURES: dict[str, str] = {
     "NEX308": f"{_O}/NEX308_missing_file.nex",
     "NEX309": f"{_O}/NEX309_path_outside_project.nex",
     # NEX4xx checks, analysis, lint
-    "NEX400": f"{_C}/NEX400_toolset_name_clash.nex",
+    "NEX400": f"{_C}/NEX400_toolset_name_clash",
     "NEX401": f"{_C}/NEX401_unreachable_agent.nex",
     "NEX402": f"{_C}/NEX402_unused_tool.nex.yaml",
     "NEX403": f"{_C}/NEX403_unused_llm.nex",
@@ -74,6 +74,9 @@ FIXTURES: dict[str, str] = {
     "NEX415": f"{_C}/NEX415_missing_skill_md",
     "NEX416": f"{_C}/NEX416_inline_secret.nex",
     "NEX417": f"{_C}/NEX417_invalid_mcp_lockfile",
+    "NEX418": "tests/mcp/fixtures/NEX418_mcp_lockfile_missing.nex",
+    "NEX419": "tests/mcp/fixtures/NEX419_mcp_lockfile_stale",
+    "NEX420": "tests/mcp/fixtures/NEX420_unknown_mcp_tool",
     "NEX440": f"{_C}/NEX440_static_context_too_large.nex",
     "NEX490": f"{_L}/NEX490_unused_suppression.nex",
     "NEX491": f"{_L}/NEX491_unknown_rule.nex.yaml",

@@ -10,14 +10,17 @@ from nexc.diagnostics.registry import rule
 
 rule("NEX400", "toolset-name-clash", "error", "Two entries of one agent's toolset give the model the same tool name.",
      what="Within one agent, a declared tool, a sub-agent and the tools of its MCP servers are all offered to the "
-          "model under their names; MCP tools are offered under their bare names (`git.status` is the tool "
-          "`status`). Two of them have the same name. Names of `server.*` selections are known only when an MCP "
-          "lockfile (`nexc.mcp.lock.json` beside the root spec) lists the server's tools; otherwise only explicit "
-          "`server.tool` entries are compared. (nexc.checks.name_clash)",
+          "model under their names. MCP tool `T` of server `S` is offered as `S__T` (characters outside "
+          "`[A-Za-z0-9_-]` become `_`, cut at 64 characters; the runtime uses the same function), so tools of "
+          "two servers do not clash, but a declared tool or sub-agent named `git__status` clashes with "
+          "`git.status`. Names of `server.*` selections are known only when an MCP lockfile (`nexc.mcp.lock.json` "
+          "beside the root spec) lists the server's tools; otherwise only explicit `server.tool` entries are "
+          "compared. (nexc.checks.name_clash)",
      why="The model calls tools by name; with two tools of one name the runtime cannot tell which one was meant, "
          "and one of them silently shadows the other.",
-     example="mcp git = stdio \"uvx\" [\"mcp-server-git\"]\nmcp hub = stdio \"uvx\" [\"mcp-server-github\"]\n"
-             "agent a {\n  tools = [git.status, hub.status]\n}",
+     example="mcp git = stdio \"uvx\" [\"mcp-server-git\"]\n"
+             "tool git__status() -> str \"Status.\" = python \"tools:status\"\n"
+             "agent a {\n  tools = [git__status, git.status]\n}",
      fix="Keep one of the two, or wrap one in a declared tool with a different name.")
 rule("NEX401", "unreachable-agent", "warning", "An agent cannot be reached from the entry agent.",
      what="No chain of delegations (sub-agents in toolsets) leads from the entry agent to this agent, so no run "
@@ -138,6 +141,30 @@ rule("NEX417", "invalid-mcp-lockfile", "warning", "The MCP lockfile cannot be re
      why="Without it nexc cannot compare the names of `server.*` tools for clashes.",
      example='{"servers": {"git": ["status"]}}',
      fix="Regenerate the lockfile, or correct it to the documented shape.")
+rule("NEX418", "mcp-lockfile-missing", "warning", "An MCP server that agents use is not in the MCP lockfile.",
+     what="An agent uses tools of an MCP server, and there is no `nexc.mcp.lock.json` beside the root spec, or it "
+          "has no entry for the server. `nexc mcp lock SPEC` writes it: it starts each server once and records its "
+          "tools, their schemas, the server's version and a hash of the server's declaration. (nexc.checks.mcp_lock)",
+     why="Without the lockfile nexc cannot check the server's tool names, clashes and context size without "
+         "starting it, `nexc build` cannot put the schemas in the bundle, and loading the framework starts the "
+         "server just to list its tools.",
+     example="mcp time = stdio \"uvx\" [\"mcp-server-time\"]\nagent a {\n  tools = [time.*]\n}   # no nexc.mcp.lock.json",
+     fix="Run `nexc mcp lock SPEC` and commit `nexc.mcp.lock.json`.")
+rule("NEX419", "mcp-lockfile-stale", "warning", "The MCP lockfile entry of a server was written for another declaration.",
+     what="The lock entry's `config` hash differs from the hash of the server's declaration in the spec: its "
+          "transport, command, args, cwd, url, or the names of its `env` or `headers` changed since it was locked "
+          "(values of `env` and `headers` are never hashed). The runtime then ignores the entry and lists the "
+          "server's tools when it loads. (nexc.checks.mcp_lock)",
+     why="A different command or version of a server may offer other tools or schemas than the locked ones; "
+         "checks against the old list are wrong.",
+     example="mcp time = stdio \"uvx\" [\"mcp-server-time\", \"--local-timezone\", \"UTC\"]   # locked without the flag",
+     fix="Run `nexc mcp lock SPEC` again.")
+rule("NEX420", "unknown-mcp-tool", "error", "An agent names a tool its MCP server does not offer.",
+     what="An explicit `server.tool` entry (in `tools`) names a tool that the server's fresh entry in "
+          "`nexc.mcp.lock.json` does not list. (nexc.checks.mcp_lock)",
+     why="The runtime offers the model only the tools the server lists; the entry gives the agent nothing.",
+     example="mcp time = stdio \"uvx\" [\"mcp-server-time\"]\nagent a {\n  tools = [time.get_time]   # it is get_current_time\n}",
+     fix="Use a tool the server offers (see the lockfile), or lock again if the server changed.")
 
 # ---------------------------------------------------------------- static analysis (nexc.analysis)
 
