@@ -35,6 +35,7 @@ import time
 from typing import Any
 
 from nexc.runtime.context import compact, message_tokens
+from nexc.runtime.extensions import ExtensionError, HookContext, SkipTool
 from nexc.runtime.llm import Endpoint, LiveLlm, LlmError
 from nexc.runtime.plan import AgentPlan
 from nexc.runtime.prompt import load_skill_body
@@ -129,6 +130,8 @@ class Runtime:
             reason, error = StopReason.ERROR, f"internal error: {type(exc).__name__}: {exc}"
         finally:
             run.close()
+        if run.tracer_error and not error:
+            error = run.tracer_error
         return RunResult(output=output or "", stop_reason=reason, trace_id=run.tracer.trace_id, records=run.records,
                          spans=run.tracer.spans, error=error, trace_path=os.fspath(trace_path) if trace_path else None,
                          usage=run.usage, duration_s=time.perf_counter() - t0)
@@ -139,7 +142,11 @@ class Run:
 
     def __init__(self, rt: Runtime, settings: Settings, *, base_url, api_key, model, context, on_span, workdir):
         self.rt, self.settings = rt, settings
-        self.tracer = Tracer(on_span=on_span)
+        tracers = list(dict.fromkeys(t for p in rt.plans.values() for t in p.tracers))  # each once
+        if on_span is not None:
+            tracers.insert(0, on_span)
+        self.tracer_error: str | None = None
+        self.tracer = Tracer(on_span=self._fan_out(tracers) if tracers else None)
         seed: dict = {}
         entry = rt.plans.get(rt.framework.entry)
         for p in rt.plans.values():
@@ -159,6 +166,22 @@ class Run:
         self.usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0, "llm_calls": 0}
         self.pool = thread_pool(settings.tool_workers)
         self.workdir = os.path.abspath(workdir or os.getcwd())
+
+    def _fan_out(self, tracers: list):
+        """One ``on_span`` for all tracers; one that raises is dropped for the rest of the run and its
+        failure is reported in ``RunResult.error``."""
+        live = list(tracers)
+
+        def on_span(span: Span) -> None:
+            for t in list(live):
+                try:
+                    t(span)
+                except Exception as exc:  # noqa: BLE001 - an observer must not break the run
+                    live.remove(t)
+                    if self.tracer_error is None:
+                        self.tracer_error = (f"tracer {getattr(t, '__qualname__', t)!s} failed and was dropped: "
+                                             f"{type(exc).__name__}: {exc}")
+        return on_span
 
     def close(self) -> None:
         if self.writer is not None:
@@ -223,7 +246,14 @@ async def run_agent(run: Run, plan: AgentPlan, task: str, depth: int, path: str,
     """Run one agent on ``task`` to its end; return (answer, stop reason)."""
     span = run.tracer.start(plan.name, "agent", parent, depth=depth, path=path)
     try:
+        ext = plan.ext
+        if ext:
+            hctx = HookContext(plan.name, path, depth, run.tracer.trace_id, 0, run.storage)
+            if ext.has("before_agent"):
+                task = await _fire(ext, "before_agent", hctx, task)
         output, reason = await _loop(run, plan, task, depth, path, span)
+        if ext and ext.has("after_agent"):
+            output = await _fire(ext, "after_agent", hctx, output)
     except RunAbort as abort:
         span.attrs["stop_reason"] = abort.reason.value
         run.tracer.finish(span, "error")
@@ -234,6 +264,39 @@ async def run_agent(run: Run, plan: AgentPlan, task: str, depth: int, path: str,
     span.attrs["stop_reason"] = reason.value
     run.tracer.finish(span)
     return output, reason
+
+
+async def _fire(ext, event: str, hctx: HookContext, *args):
+    """Run a non-tool extension event; a failing extension ends the run with its name in the message."""
+    try:
+        return await ext.fire(event, hctx, *args)
+    except ExtensionError as exc:
+        raise RunAbort(StopReason.ERROR, str(exc)) from None
+
+
+def _assistant_from_middleware(msg: dict) -> dict:
+    """An ``after_model`` replacement, checked and put in the runtime's shape (arguments as JSON text)."""
+    content = msg.get("content")
+    if content is not None and not isinstance(content, str):
+        raise RunAbort(StopReason.ERROR, "an after_model middleware returned a message whose content is not text")
+    out: dict[str, Any] = {"role": "assistant", "content": content}
+    calls = []
+    for i, c in enumerate(msg.get("tool_calls") or ()):
+        fn = c.get("function") if isinstance(c, dict) else None
+        if not isinstance(fn, dict) or not isinstance(fn.get("name"), str):
+            raise RunAbort(StopReason.ERROR, "an after_model middleware returned a tool call without function.name")
+        args = fn.get("arguments", "{}")
+        if not isinstance(args, str):
+            args = json.dumps(args, ensure_ascii=False)
+        calls.append({"id": str(c.get("id") or f"call_mw_{i}"), "type": "function",
+                      "function": {"name": fn["name"], "arguments": args}})
+    if calls:
+        out["tool_calls"] = calls
+    elif content is None:
+        out["content"] = ""
+    if "reasoning_content" in msg:
+        out["reasoning_content"] = msg["reasoning_content"]
+    return out
 
 
 def _wire(msg: dict, send_reasoning: bool) -> dict:
@@ -266,6 +329,8 @@ async def _loop(run: Run, plan: AgentPlan, task: str, depth: int, path: str, spa
     ctx = ToolContext(run.storage, run.context, plan.name, run.tracer.trace_id, run.workdir, run.rt.root_dir)
     max_it = plan.max_iterations
     last = ""
+    ext = plan.ext or None
+    hctx = HookContext(plan.name, path, depth, run.tracer.trace_id, 0, run.storage) if ext is not None else None
     for it in range(1, max_it + 1):
         total = sum(tokens) + plan.tools_tokens
         if total > soft:
@@ -277,6 +342,16 @@ async def _loop(run: Run, plan: AgentPlan, task: str, depth: int, path: str, spa
             if total > limit:
                 span.attrs["context_tokens"] = total
                 return last, StopReason.CONTEXT_LIMIT
+        if ext is not None and ext.has("before_model"):
+            hctx.iteration = it
+            new = await _fire(ext, "before_model", hctx, list(messages))
+            if new != messages:
+                if not all(isinstance(m, dict) and m.get("role") for m in new):
+                    raise RunAbort(StopReason.ERROR, "a before_model middleware returned messages without roles")
+                messages[:] = new
+                tokens[:] = [message_tokens(m, count) for m in messages]
+                if native:
+                    wire[:] = [_wire(m, s.send_reasoning) for m in messages]
         body = dict(base)
         body["messages"] = wire if native else _text_wire(messages, raw_text, plan.fmt)
         resp = await _call_llm(run, plan, ep, body, messages, it, path, depth, span)
@@ -308,12 +383,23 @@ async def _loop(run: Run, plan: AgentPlan, task: str, depth: int, path: str, spa
             msg["content"] = ""
         if resp.reasoning is not None:
             msg["reasoning_content"] = resp.reasoning
+        raw = resp.content or ""
+        if ext is not None and ext.has("after_model"):
+            hctx.iteration = it
+            new = await _fire(ext, "after_model", hctx, dict(msg))
+            if new != msg:
+                msg = _assistant_from_middleware(new)
+                calls = msg.get("tool_calls", [])
+                content = msg["content"] or ""
+                if not native:
+                    errors = []
+                    raw = plan.fmt.render_assistant(msg)
         messages.append(msg)
         tokens.append(message_tokens(msg, count))
         if native:
             wire.append(_wire(msg, s.send_reasoning))
         else:
-            raw_text[id(msg)] = resp.content or ""
+            raw_text[id(msg)] = raw
         last = content
 
         if not calls and not errors:
@@ -502,12 +588,27 @@ async def _exec(run: Run, plan: AgentPlan, call: dict, index: int, ctx: ToolCont
     span = tracer.start(name, "tool", parent, call_id=call["id"])
     status = "ok"
     tool = plan.tools.get(name)
+    ext = plan.ext or None
+    args: dict = {}
     try:
         if tool is None:
             raise ToolError(f"there is no tool named '{name}'; the tools are: {', '.join(plan.tools) or 'none'}")
         args = tool.arguments(fn["arguments"])
         kind = tool.kind
-        if kind == "python":
+        if ext is not None and ext.has("before_tool"):
+            hctx = HookContext(plan.name, path, depth, run.tracer.trace_id, it, run.storage)
+            try:
+                out = await ext.fire("before_tool", hctx, name, args)
+            except ExtensionError as exc:
+                raise ToolError(str(exc)) from None
+            if isinstance(out, SkipTool):  # a gate or cache answered instead of the tool (never a stop)
+                kind, status = "skipped", "skipped"
+                text = str(out)
+            else:
+                args = out
+        if kind == "skipped":
+            pass
+        elif kind == "python":
             text = await call_function(tool, args, ctx, run.pool, run.settings.tool_timeout,
                                        run.settings.inline_fast_tools)
         elif kind == "agent":
@@ -529,6 +630,12 @@ async def _exec(run: Run, plan: AgentPlan, call: dict, index: int, ctx: ToolCont
         text, status = f"Error: tool '{name}' did not finish within {run.settings.tool_timeout}s", "error"
     except Exception as exc:  # noqa: BLE001 - tool failures are observations
         text, status = f"Error: tool '{name}' raised {type(exc).__name__}: {exc}", "error"
+    if ext is not None and ext.has("after_tool"):
+        hctx = HookContext(plan.name, path, depth, run.tracer.trace_id, it, run.storage)
+        try:
+            text = await ext.fire("after_tool", hctx, name, args, text)
+        except ExtensionError as exc:
+            text, status = f"Error: {exc}", "error"
     tracer.finish(span, status)
     return text, status == "ok" and name in plan.stop_tools
 

@@ -58,6 +58,10 @@ class AgentPlan:
                     self.count = getattr(obj, "count_tokens", obj)
                 except Exception as exc:  # noqa: BLE001
                     self.problems.append(f"token counter '{ext.target}' unavailable: {exc}")
+        from nexc.runtime import extensions
+
+        self.ext, self.tracers, problems = extensions.load(a, root_dir)  # middleware, hooks, tracers
+        self.problems += problems
 
         self.tools: dict[str, ToolImpl] = {}
         self.skills: dict[str, SkillDoc] = {}
