@@ -43,15 +43,8 @@ def _context(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--timeout", type=float, help="Stop the run after this many seconds.")
 def run(spec: str, task: str, base_url, api_key_env, model, replay, trace_out, context, agent, timeout) -> None:
     """Run the framework in SPEC on TASK and print the answer."""
-    variables = _context(context)
-    api_key = None
-    if api_key_env:
-        api_key = os.environ.get(api_key_env)
-        if api_key is None:
-            raise click.UsageError(f"--api-key-env: the environment variable {api_key_env} is not set")
     if not os.path.exists(spec):
         raise click.UsageError(f"no spec file '{spec}'")
-
     from nexc.api import SpecError, load
 
     try:
@@ -59,6 +52,18 @@ def run(spec: str, task: str, base_url, api_key_env, model, replay, trace_out, c
     except SpecError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
+    run_loaded(fw, task, base_url, api_key_env, model, replay, trace_out, context, agent, timeout)
+
+
+def run_loaded(fw, task: str, base_url, api_key_env, model, replay, trace_out, context, agent, timeout) -> None:
+    """The body of ``nexc run`` once the framework is loaded (shared with the ``__main__`` of built bundles):
+    run, print the answer, the stop reason and the trajectory path, exit 0 when the agent finished."""
+    variables = _context(context)
+    api_key = None
+    if api_key_env:
+        api_key = os.environ.get(api_key_env)
+        if api_key is None:
+            raise click.UsageError(f"--api-key-env: the environment variable {api_key_env} is not set")
     for problem in fw.problems:
         click.echo(f"warning: {problem}", err=True)
     if trace_out is None:
