@@ -18,7 +18,7 @@ from typing import Any
 from nexc.diagnostics import Reporter
 from nexc.frontend.located import Loc
 from nexc.frontend.nexau import values as v
-from nexc.frontend.nexau.files import parse_text
+from nexc.frontend.nexau.files import outside_project, parse_text
 from nexc.frontend.nexau.loader import Loader
 from nexc.frontend.nexau.toolset import AgentToolset
 from nexc.ir.base import Span
@@ -194,7 +194,9 @@ def _agent(e: Loc, tools: dict[str, str], servers: dict[str, str], loader: Loade
         fields["description"] = v.text_str(b["description"], "description", r)
     if "sysprompt_path" in b and (p := v.text_str(b["sysprompt_path"], "sysprompt_path", r)):
         target = os.path.normpath(os.path.join(os.path.dirname(path), p))
-        if not os.path.isfile(target):
+        if outside_project(target, p, path, b["sysprompt_path"].span, r):
+            pass
+        elif not os.path.isfile(target):
             r.report("NEX600", b["sysprompt_path"].span, f"prompt file '{p}' does not exist (looked for '{target}')")
         else:
             fields["prompt"] = Prompt(span=b["sysprompt_path"].span, file=p)

@@ -27,6 +27,7 @@ CASES = {
     "template_error": ("NEX612", "prompts/broken.md", 1, 1),
     "substituted_positions": ("NEX602", "substituted_positions.yaml", 7, 79),
     "nexa4a_unknown_node": ("NEX620", "nexa4a_unknown_node.yaml", 11, 27),
+    "outside_project": ("NEX309", "outside_project.yaml", 7, 16),
 }
 
 
@@ -68,3 +69,30 @@ def test_every_compat_code_is_documented():
 
     codes = [r for r in all_rules() if r.code.startswith("NEX6")]
     assert len(codes) >= 14 and all(r.what and r.why and r.example and r.fix for r in codes)
+
+
+def test_paths_outside_the_project_are_never_read(tmp_path):
+    """A NexAU config may refer to siblings with ``../`` inside its project (the nearest folder with a project
+    marker), but nothing above it is read or copied: NEX309 for the prompt and the tool YAML."""
+    outside = tmp_path / "secret.md"
+    outside.write_text("TOP SECRET", encoding="utf-8")
+    cfg = tmp_path / "proj" / "configs" / "main"
+    cfg.mkdir(parents=True)
+    (tmp_path / "proj" / "configs" / "shared.md").write_text("Shared prompt.", encoding="utf-8")
+    (cfg / "a.yaml").write_text("name: a\nllm_config: {}\nsystem_prompt: ../../../secret.md\nsystem_prompt_type: file\n",
+                                encoding="utf-8")
+    (cfg / "b.yaml").write_text("name: b\nllm_config: {}\nsystem_prompt: ../shared.md\nsystem_prompt_type: file\n",
+                                encoding="utf-8")
+    fw, r = compile_file(cfg / "a.yaml", "nexau")
+    assert [d.code for d in r.sorted()] == ["NEX309"]          # no marker: the project is the config's folder
+    fw, r = compile_file(cfg / "b.yaml", "nexau")
+    assert [d.code for d in r.sorted()] == ["NEX309"]
+    (tmp_path / "proj" / ".nexc-root").write_text("", encoding="utf-8")
+    from nexc.frontend.nexau.files import project_root
+
+    project_root.cache_clear()
+    fw, r = compile_file(cfg / "b.yaml", "nexau")
+    assert not r.has_errors and fw.agents[0].prompt.text is None   # a sibling inside the marked project: fine
+    fw, r = compile_file(cfg / "a.yaml", "nexau")
+    assert [d.code for d in r.sorted()] == ["NEX309"]          # still above the project
+    assert all("TOP SECRET" not in d.message for d in r.sorted())

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -26,6 +27,38 @@ def child_path(raw: str, declared_in: str) -> str:
     """``raw`` (as written in ``declared_in``) as a display path."""
     p = raw if os.path.isabs(raw) else os.path.join(os.path.dirname(declared_in), raw)
     return display_path(os.path.normpath(p))
+
+
+#: Files or folders that mark the top of a project (NexAU configs refer to siblings with ``../``).
+PROJECT_MARKERS = (".git", ".hg", "pyproject.toml", "setup.py", "setup.cfg", "LICENSE", "README.md", ".nexc-root")
+
+
+@lru_cache(maxsize=256)
+def project_root(folder: str) -> str:
+    """The project a config in ``folder`` belongs to: the nearest folder at or above it holding one of
+    :data:`PROJECT_MARKERS`, or ``folder`` itself when none does."""
+    start = d = os.path.realpath(folder)
+    while True:
+        if any(os.path.exists(os.path.join(d, m)) for m in PROJECT_MARKERS):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return start
+        d = parent
+
+
+def outside_project(target: str, raw: str, declared_in: str, span: Span, r: Reporter) -> bool:
+    """Report (NEX309) and return True when ``target`` (``raw`` as written in ``declared_in``) resolves outside
+    the declaring config's project: nexc never reads, nor copies into a bundle, files from elsewhere."""
+    root = project_root(os.path.dirname(os.path.abspath(declared_in)))
+    real = os.path.realpath(target)
+    if os.path.commonpath([real, root]) == root:
+        return False
+    r.report("NEX309", span, f"path '{raw}' is outside the project root '{display_path(root)}'",
+             notes=("the project root is the nearest folder above the config holding "
+                    + ", ".join(PROJECT_MARKERS) + "; without one, the config's own folder",),
+             fix="move the file into the project, or mark the project's top folder (e.g. an empty .nexc-root)")
+    return True
 
 
 def is_package_resource(raw: str) -> bool:

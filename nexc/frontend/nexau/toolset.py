@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from nexc.diagnostics.suggest import did_you_mean
 from nexc.frontend.located import Loc
 from nexc.frontend.nexau import values as v
-from nexc.frontend.nexau.files import child_path, is_package_resource, skill_front_matter
+from nexc.frontend.nexau.files import child_path, is_package_resource, outside_project, skill_front_matter
 from nexc.ir.base import Span
 from nexc.ir.model import Binding, McpServer, Skill
 from nexc.ir.surface import Name, SurfaceTool
@@ -60,6 +60,8 @@ class AgentToolset:
                                                  "to this file")
             return None
         target = child_path(raw, self.path)
+        if outside_project(target, raw, self.path, b[key].span, self.r):
+            return None
         if not os.path.exists(target):
             self.r.report("NEX600", b[key].span, f"{what} file '{raw}' does not exist (looked for '{target}')",
                           fix="correct the path; it is relative to this config's folder")

@@ -8,7 +8,7 @@ from typing import Any
 from nexc.diagnostics import Reporter
 from nexc.diagnostics.suggest import did_you_mean
 from nexc.frontend.located import Loc, type_name
-from nexc.frontend.nexau.files import child_path, is_package_resource, template_variables
+from nexc.frontend.nexau.files import child_path, is_package_resource, outside_project, template_variables
 from nexc.frontend.nexau.text import ENV_MARK_RE, unmark_env
 from nexc.ir.base import Span
 from nexc.ir.model import EnvRef, Extension, Llm, Prompt
@@ -217,6 +217,8 @@ def prompt(b: dict[str, Loc], declared_in: str, r: Reporter) -> Prompt | None:
         r.report("NEX610", loc.span, f"package resource '{value}' is not supported; give a path relative to this file")
         return None
     target = child_path(value, declared_in)
+    if outside_project(target, value, declared_in, loc.span, r):
+        return None
     if not os.path.isfile(target):
         r.report("NEX600", loc.span, f"prompt file '{value}' does not exist (looked for '{target}')",
                  fix="correct the path; it is relative to this config's folder")
