@@ -52,12 +52,13 @@ class CompileResult:
 def load_files(path: str, r: Reporter, *, kind: str | None = None) -> list[SourceFile]:
     """The root file and every file it imports (depth first, each once), parsed by their frontends."""
     from nexc.frontend import load_source
-    from nexc.source import display_path
+    from nexc.source import PROJECT_MARKERS, display_path, project_root, within
 
     root = load_source(path, r, kind=kind)
     if root is None:
         return []
     files, seen = [root], {os.path.realpath(path)}
+    project = project_root(os.path.dirname(os.path.abspath(path)))
 
     def visit(f: SourceFile, stack: tuple[str, ...]) -> None:
         for imp in f.imports:
@@ -68,6 +69,12 @@ def load_files(path: str, r: Reporter, *, kind: str | None = None) -> list[Sourc
                          notes=tuple(f"imported by {display_path(s)}" for s in stack[1:]))
                 continue
             if real in seen:
+                continue
+            if not within(real, project):  # nothing outside the project is read (its text would be shown)
+                r.report("NEX309", imp.span, f"import '{imp.path}' is outside the project root '{display_path(project)}'",
+                         notes=("the project root is the nearest folder above the spec holding "
+                                + ", ".join(PROJECT_MARKERS) + "; without one, the spec's own folder",),
+                         fix="move the file into the project, or mark the project's top folder (e.g. an empty .nexc-root)")
                 continue
             if not os.path.exists(target):
                 r.report("NEX006", imp.span, f"imported file '{imp.path}' does not exist (looked for '{target}')")

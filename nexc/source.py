@@ -3,6 +3,7 @@ of every file read so diagnostics can show code frames."""
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 from nexc.diagnostics import Reporter
@@ -13,6 +14,29 @@ MAX_SPEC_BYTES = 4 * 1024 * 1024
 MAX_PROMPT_BYTES = 16 * 1024 * 1024
 
 _TEXTS: dict[str, str] = {}
+
+
+#: Files or folders that mark the top of a project: imports and NexAU file references stay below it.
+PROJECT_MARKERS = (".git", ".hg", "pyproject.toml", "setup.py", "setup.cfg", "LICENSE", "README.md", ".nexc-root")
+
+
+@lru_cache(maxsize=256)
+def project_root(folder: str) -> str:
+    """The project a spec in ``folder`` belongs to: the nearest folder at or above it holding one of
+    :data:`PROJECT_MARKERS`, or ``folder`` itself when none does (a real path)."""
+    start = d = os.path.realpath(folder)
+    while True:
+        if any(os.path.exists(os.path.join(d, m)) for m in PROJECT_MARKERS):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return start
+        d = parent
+
+
+def within(path: str, root: str) -> bool:
+    """Whether ``path`` resolves (symbolic links followed) inside the folder ``root`` (a real path)."""
+    return os.path.commonpath([os.path.realpath(path), root]) == root
 
 
 def remember(path: str, text: str) -> None:

@@ -176,3 +176,22 @@ def test_build_schema_target_needs_optimise(tmp_path):
     p = nexc("build", EXAMPLES / "deep_research" / "research.nex", "--schema-target", "openai-strict",
              "-o", tmp_path / "o")
     assert p.returncode == 2 and "-O" in p.stderr
+
+
+def test_imports_stay_inside_the_project(tmp_path):
+    """An import is read only inside the spec's project (the nearest folder with a project marker, else the
+    spec's folder): a file above it is never opened, so its text cannot leak into diagnostics."""
+    (tmp_path / "secret.nex").write_text("PRIVATE KEY material\n", encoding="utf-8")
+    proj = tmp_path / "proj"
+    (proj / "specs").mkdir(parents=True)
+    (proj / "common.nex").write_text('nex 1\nllm m { model = "x" }\n', encoding="utf-8")
+    spec = proj / "specs" / "main.nex"
+    spec.write_text('nex 1\nimport "../common.nex"\nimport "../../secret.nex"\nagent a { llm = m\n prompt = "p" }\n',
+                    encoding="utf-8")
+    (proj / "specs" / ".nexc-root").write_text("", encoding="utf-8")  # the nearest marker wins
+    p = nexc("lint", spec, cwd=tmp_path)
+    assert p.returncode == 1 and p.stdout.count("NEX309") == 2 and "PRIVATE" not in p.stdout
+    (proj / "specs" / ".nexc-root").unlink()
+    (proj / "pyproject.toml").write_text("", encoding="utf-8")
+    p = nexc("lint", spec, cwd=tmp_path)
+    assert p.stdout.count("NEX309") == 1 and "../../secret.nex" in p.stdout and "PRIVATE" not in p.stdout

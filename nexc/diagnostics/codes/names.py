@@ -49,7 +49,11 @@ rule("NEX308", "missing-file", "error", "A file named by the spec (prompt, templ
      example='prompt = file("prompts/reseacher.md")',
      fix="Correct the path (relative to the spec file) or create the file.")
 rule("NEX309", "path-outside-project", "error", "A path in the spec escapes the project root.",
-     what="A file path resolves outside the directory of the root spec (through `..` or an absolute path).",
-     why="Bundles copy the files a spec names; a path outside the project could pull in any file on the machine.",
+     what="A file path resolves outside the project (through `..` or an absolute path). Prompt, template and "
+          "skill files of a .nex or nexc YAML spec stay in the root spec's folder; imports and the files a NexAU "
+          "or NexA4A config names stay below the project root: the nearest folder above the spec holding .git, "
+          "pyproject.toml, setup.py, setup.cfg, LICENSE, README.md or an empty .nexc-root marker.",
+     why="Bundles copy the files a spec names and diagnostics quote the files nexc reads; a path outside the "
+         "project could pull in, or print, any file on the machine.",
      example='prompt = file("../../etc/passwd")',
      fix="Keep prompt, template and skill files inside the project directory.")

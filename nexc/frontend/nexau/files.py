@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -12,7 +11,7 @@ from nexc.diagnostics import Reporter
 from nexc.frontend.located import Loc
 from nexc.frontend.nexau.text import OffsetMap, Positions, first_pass_variables, parse_yaml, substitute
 from nexc.ir.base import Span
-from nexc.source import MAX_PROMPT_BYTES, display_path, read_text
+from nexc.source import MAX_PROMPT_BYTES, PROJECT_MARKERS, display_path, project_root, read_text, within
 
 
 @dataclass
@@ -29,30 +28,11 @@ def child_path(raw: str, declared_in: str) -> str:
     return display_path(os.path.normpath(p))
 
 
-#: Files or folders that mark the top of a project (NexAU configs refer to siblings with ``../``).
-PROJECT_MARKERS = (".git", ".hg", "pyproject.toml", "setup.py", "setup.cfg", "LICENSE", "README.md", ".nexc-root")
-
-
-@lru_cache(maxsize=256)
-def project_root(folder: str) -> str:
-    """The project a config in ``folder`` belongs to: the nearest folder at or above it holding one of
-    :data:`PROJECT_MARKERS`, or ``folder`` itself when none does."""
-    start = d = os.path.realpath(folder)
-    while True:
-        if any(os.path.exists(os.path.join(d, m)) for m in PROJECT_MARKERS):
-            return d
-        parent = os.path.dirname(d)
-        if parent == d:
-            return start
-        d = parent
-
-
 def outside_project(target: str, raw: str, declared_in: str, span: Span, r: Reporter) -> bool:
     """Report (NEX309) and return True when ``target`` (``raw`` as written in ``declared_in``) resolves outside
     the declaring config's project: nexc never reads, nor copies into a bundle, files from elsewhere."""
     root = project_root(os.path.dirname(os.path.abspath(declared_in)))
-    real = os.path.realpath(target)
-    if os.path.commonpath([real, root]) == root:
+    if within(target, root):
         return False
     r.report("NEX309", span, f"path '{raw}' is outside the project root '{display_path(root)}'",
              notes=("the project root is the nearest folder above the config holding "
