@@ -96,3 +96,13 @@ def test_paths_outside_the_project_are_never_read(tmp_path):
     fw, r = compile_file(cfg / "a.yaml", "nexau")
     assert [d.code for d in r.sorted()] == ["NEX309"]          # still above the project
     assert all("TOP SECRET" not in d.message for d in r.sorted())
+
+
+def test_an_alias_bomb_is_refused_not_expanded(tmp_path):
+    """Nine levels of nine aliases would expand to 387 million values; NexAU configs get the same NEX150
+    guard as nexc YAML (this used to take minutes and gigabytes)."""
+    lines = ["type: agent", "name: a", "llm_config: {}", "x0: &a0 [q, q, q, q, q, q, q, q, q]"]
+    lines += [f"x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    (tmp_path / "bomb.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    fw, r = compile_file(tmp_path / "bomb.yaml", "nexau")
+    assert fw is None and [d.code for d in r.sorted()] == ["NEX150"]

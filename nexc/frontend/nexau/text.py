@@ -23,6 +23,7 @@ import yaml
 
 from nexc.diagnostics import Reporter
 from nexc.frontend.located import Loc
+from nexc.frontend.yaml_loader import MAX_VALUES
 from nexc.ir.base import Span
 
 #: ``${env.NAME}``, ``${this_file_dir}`` and ``${variables.a.b}`` as NexAU writes them.
@@ -160,7 +161,11 @@ class Positions:
 
 
 def parse_yaml(text: str, pos: Positions, r: Reporter) -> Loc | None:
-    """Parse ``text`` (already substituted) into a :class:`Loc` tree; YAML errors are reported (NEX104)."""
+    """Parse ``text`` (already substituted) into a :class:`Loc` tree; YAML errors are reported (NEX104).
+
+    A node used through several aliases becomes one shared :class:`Loc`, and every use counts in full
+    towards :data:`~nexc.frontend.yaml_loader.MAX_VALUES`, so an alias bomb is refused (NEX150) in
+    milliseconds instead of expanding into gigabytes."""
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -176,42 +181,77 @@ def parse_yaml(text: str, pos: Positions, r: Reporter) -> Loc | None:
         loader.dispose()
     if node is None:
         return Loc(None, pos.span(0, 0))
-    return _convert(node, loader, pos, r, 0)
+    conv = _Converter(loader, pos, r)
+    try:
+        return conv.convert(node, 0)
+    except _TooBig as big:
+        r.report("NEX150", big.args[0], f"the document expands to more than {MAX_VALUES:,} values "
+                                        "(aliases are counted at every use)",
+                 fix="do not nest aliases of aliases; write the data out or move it to a file")
+        return None
 
 
-def _convert(node: yaml.Node, loader: yaml.SafeLoader, pos: Positions, r: Reporter, depth: int) -> Loc:
-    span = pos.span(node.start_mark.index, node.end_mark.index)
-    if depth > _MAX_DEPTH:
-        r.report("NEX107", span, "the YAML is nested too deeply to process")
+class _TooBig(Exception):
+    """The expanded document passed MAX_VALUES (args: the span where it did)."""
+
+
+class _Converter:
+    """YAML nodes → Loc trees, sharing the Loc of a node used through aliases and counting every use."""
+
+    def __init__(self, loader: yaml.SafeLoader, pos: Positions, r: Reporter) -> None:
+        self.loader, self.pos, self.r = loader, pos, r
+        self.memo: dict[int, tuple[Loc, int]] = {}
+        self.left = MAX_VALUES
+
+    def convert(self, node: yaml.Node, depth: int) -> Loc:
+        hit = self.memo.get(id(node))
+        span = self.pos.span(node.start_mark.index, node.end_mark.index)
+        if hit is not None:
+            self.left -= hit[1]
+            if self.left < 0:
+                raise _TooBig(span)
+            return hit[0]
+        before = self.left
+        self.left -= 1
+        if self.left < 0:
+            raise _TooBig(span)
+        loc = self._node(node, span, depth)
+        self.memo[id(node)] = (loc, before - self.left)
+        return loc
+
+    def _node(self, node: yaml.Node, span: Span, depth: int) -> Loc:
+        r, loader = self.r, self.loader
+        if depth > _MAX_DEPTH:
+            r.report("NEX107", span, "the YAML is nested too deeply to process")
+            return Loc(None, span)
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                value = loader.construct_object(node, deep=True)
+            except yaml.YAMLError as exc:
+                r.report("NEX104", span, f"YAML value error: {getattr(exc, 'problem', exc)}")
+                value = node.value
+            if not isinstance(value, (str, int, float, bool, type(None))):
+                value = node.value  # timestamps, binary: keep the text as written
+            return Loc(value, span)
+        if isinstance(node, yaml.SequenceNode):
+            return Loc([self.convert(n, depth + 1) for n in node.value], span)
+        if isinstance(node, yaml.MappingNode):
+            try:
+                loader.flatten_mapping(node)
+            except yaml.YAMLError as exc:
+                r.report("NEX104", span, f"YAML merge error: {getattr(exc, 'problem', exc)}")
+            out: dict[str, Loc] = {}
+            keys: dict[str, Span] = {}
+            for knode, vnode in node.value:
+                kspan = self.pos.span(knode.start_mark.index, knode.end_mark.index)
+                key = knode.value if isinstance(knode, yaml.ScalarNode) else str(self.convert(knode, depth + 1).plain())
+                if key in out:
+                    r.report("NEX207", kspan, f"key '{key}' appears twice in one map; YAML keeps only the last",
+                             notes=(f"first at {keys[key]}",))
+                out[key] = self.convert(vnode, depth + 1)
+                keys[key] = kspan
+            return Loc(out, span, keys)
         return Loc(None, span)
-    if isinstance(node, yaml.ScalarNode):
-        try:
-            value = loader.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:
-            r.report("NEX104", span, f"YAML value error: {getattr(exc, 'problem', exc)}")
-            value = node.value
-        if not isinstance(value, (str, int, float, bool, type(None))):
-            value = node.value  # timestamps, binary: keep the text as written
-        return Loc(value, span)
-    if isinstance(node, yaml.SequenceNode):
-        return Loc([_convert(n, loader, pos, r, depth + 1) for n in node.value], span)
-    if isinstance(node, yaml.MappingNode):
-        try:
-            loader.flatten_mapping(node)
-        except yaml.YAMLError as exc:
-            r.report("NEX104", span, f"YAML merge error: {getattr(exc, 'problem', exc)}")
-        out: dict[str, Loc] = {}
-        keys: dict[str, Span] = {}
-        for knode, vnode in node.value:
-            kspan = pos.span(knode.start_mark.index, knode.end_mark.index)
-            key = knode.value if isinstance(knode, yaml.ScalarNode) else str(_convert(knode, loader, pos, r, depth + 1).plain())
-            if key in out:
-                r.report("NEX207", kspan, f"key '{key}' appears twice in one map; YAML keeps only the last",
-                         notes=(f"first at {keys[key]}",))
-            out[key] = _convert(vnode, loader, pos, r, depth + 1)
-            keys[key] = kspan
-        return Loc(out, span, keys)
-    return Loc(None, span)
 
 
 def first_pass_variables(text: str, this_dir: str) -> dict[str, Any] | None:
