@@ -34,6 +34,8 @@ class ReplayLlm:
         self.strict = strict
         self.index: dict[tuple[str, int], dict] = {}
         for rec in records:
+            if not isinstance(rec, dict):
+                continue
             path, it = rec.get("agent_path"), rec.get("iteration")
             if isinstance(path, str) and isinstance(it, int):
                 self.index.setdefault((path, it), rec)
@@ -51,6 +53,9 @@ class ReplayLlm:
             raise RunAbort(StopReason.REPLAY_DIVERGED,
                            f"at '{path}' call {iteration} the run has agent '{agent_name}', the recording "
                            f"'{rec.get('agent_name')}'")
+        bad = _malformed(rec)
+        if bad:
+            raise RunAbort(StopReason.ERROR, f"cannot replay '{path}' call {iteration}: the recorded record {bad}")
         if self.strict:
             problem = _compare(messages, rec.get("messages") or [], tools, rec.get("tools") or [])
             if problem:
@@ -63,6 +68,33 @@ class ReplayLlm:
                                                   resp.get("tool_calls") or ()],
                            resp.get("reasoning_content"), rec.get("finish_reason"), rec.get("usage"), 1,
                            rec.get("model"))
+
+
+def _malformed(rec: dict) -> str | None:
+    """What is wrong with a record's shape (a hand-edited or foreign file), or None."""
+    msgs = rec.get("messages")
+    if msgs is not None and not (isinstance(msgs, list) and all(isinstance(m, dict) for m in msgs)):
+        return "has 'messages' that are not a list of messages"
+    tools = rec.get("tools")
+    if tools is not None and not (isinstance(tools, list) and all(isinstance(t, dict) for t in tools)):
+        return "has 'tools' that are not a list of tool declarations"
+    err = rec.get("error")
+    if err is not None and not isinstance(err, dict):
+        return "has an 'error' that is not an object"
+    resp = rec.get("response")
+    if err is None and resp is not None:
+        if not isinstance(resp, dict):
+            return "has a 'response' that is not an object"
+        if resp.get("content") is not None and not isinstance(resp.get("content"), str):
+            return "has a response whose content is not text"
+        calls = resp.get("tool_calls") or []
+        if not isinstance(calls, list):
+            return "has response tool_calls that are not a list"
+        for c in calls:
+            fn = c.get("function") if isinstance(c, dict) else None
+            if not (isinstance(fn, dict) and isinstance(fn.get("name"), str) and isinstance(fn.get("arguments"), str)):
+                return "has a tool call without a function name and JSON-text arguments"
+    return None
 
 
 def _norm(value):

@@ -69,3 +69,24 @@ def test_bad_replay_source(settings, tmp_path):
     empty.write_text("")
     res = fw.run("go", replay=empty)
     assert res.stop_reason is StopReason.ERROR and "cannot replay" in res.error
+
+
+def test_malformed_recordings_end_the_run_with_a_reason_not_an_internal_error(tmp_path, settings):
+    import json
+
+    fw = CompiledFramework.from_ir(helpers.framework([agent()]), settings=settings)
+    base = {"agent_path": "main", "iteration": 1, "agent_name": "main"}
+    cases = {
+        "not objects": ["[1, 2]", "5", '"text"'],
+        "messages": [json.dumps({**base, "messages": "hi"})],
+        "response": [json.dumps({**base, "response": ["x"]})],
+        "content": [json.dumps({**base, "response": {"content": {"a": 1}}})],
+        "tool call": [json.dumps({**base, "response": {"tool_calls": [{"function": {"name": "add", "arguments": {}}}]}})],
+        "error": [json.dumps({**base, "error": "boom"})],
+    }
+    for name, lines in cases.items():
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        res = fw.run("go", replay=path, base_url="http://127.0.0.1:9/unused")
+        assert res.stop_reason is StopReason.ERROR, name
+        assert "internal error" not in res.error and "replay" in res.error, (name, res.error)
