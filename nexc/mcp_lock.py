@@ -47,6 +47,21 @@ def lock_data(fw, root_dir: str | Path, only: tuple[str, ...] = ()) -> tuple[dic
     return {"version": 1, "servers": servers}, errors
 
 
+def bundled_lock(fw, root_dir: str | Path) -> str | None:
+    """The lockfile a bundle carries: the fresh entries of ``fw``'s MCP servers (``None`` when there are
+    none), so a built bundle knows its MCP tools' schemas without starting a server."""
+    from nexc.analysis.mcp_lock import is_fresh, load_entries
+
+    entries = load_entries(Path(root_dir)) or {}
+    path = Path(root_dir) / LOCKFILE
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8")).get("servers", {}) if entries else {}
+    except (OSError, ValueError, AttributeError):
+        return None
+    keep = {s.name: raw[s.name] for s in fw.mcp_servers if s.name in raw and is_fresh(entries.get(s.name), s)}
+    return render({"version": 1, "servers": dict(sorted(keep.items()))}) if keep else None
+
+
 def render(doc: dict) -> str:
     return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 

@@ -2,7 +2,8 @@
 
 The package holds ``__init__.py`` (a lazily built ``framework``), ``__main__.py`` (``python -m <name>``
 with the options of ``nexc run``), ``spec.py`` (every definition as a Python literal), ``manifest.json``,
-``sourcemap.json`` (generated line → spec span), the prompt files, skill folders and local tool modules.
+``sourcemap.json`` (generated line → spec span), the prompt files, skill folders, local tool modules and
+``nexc.mcp.lock.json`` (the fresh MCP lock entries of its servers: their tools' schemas).
 Nothing from a spec reaches generated Python except through :func:`literal` (``repr`` encoding); the
 package name is validated, so neither building nor importing a bundle can execute spec content.
 """
@@ -175,6 +176,11 @@ def emit(fw, ctx, out) -> str:
         d = _inside(root, s.path, "skill folder")
         if d.is_dir():
             _copy_tree(out, pkg, root, d)
+    from nexc.mcp_lock import LOCKFILE, bundled_lock
+
+    lock = bundled_lock(fw, root)  # the locked MCP tool schemas: loading the bundle starts no server
+    if lock is not None:
+        out.add(f"{pkg}/{LOCKFILE}", lock)
     mods = _local_modules(fw, root)
     for m in mods:
         if (root / f"{m}.py").is_file():

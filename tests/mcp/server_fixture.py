@@ -1,12 +1,17 @@
-"""A small MCP server for the tests: ``python server_fixture.py [stdio|http PORT] [--hang] [--junk]``.
+"""A small MCP server for the tests: ``python server_fixture.py [stdio|http PORT] [--starts FILE] [--hang]
+[--junk]``.
 
-``--hang``: never answers the handshake; ``--junk``: prints lines that are not JSON-RPC on stdout before
-serving (and from the ``junk`` tool)."""
+``--starts FILE``: appends the process id to FILE at start; ``--hang``: never answers the handshake;
+``--junk``: prints lines that are not JSON-RPC on stdout before serving (and from the ``junk`` tool)."""
 import os
 import sys
 import time
 
 from mcp.server.mcpserver import MCPServer
+
+if "--starts" in sys.argv:  # append this process's id to a file: tests count server starts
+    with open(sys.argv[sys.argv.index("--starts") + 1], "a") as f:
+        f.write(f"{os.getpid()}\n")
 
 if "--hang" in sys.argv:  # never answers the handshake
     time.sleep(3600)
