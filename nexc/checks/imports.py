@@ -1,5 +1,5 @@
-"""imports: with ``--check-imports``, Python bindings that do not import (NEX407) or whose signature
-disagrees with the tool's declared parameters (NEX408).
+"""imports: with ``--check-imports``, Python bindings and agent extensions that do not import or cannot be
+used (NEX407), and bindings whose signature disagrees with the tool's declared parameters (NEX408).
 
 Importing runs the user's module code, so this check only runs when asked
 (``ctx.options["check_imports"]``, set by ``nexc lint --check-imports`` or ``check-imports = true`` in
@@ -62,6 +62,31 @@ def signature_problems(fn, parameters: dict) -> list[str]:
     return out
 
 
+def _extensions(fw, r, root: str) -> None:
+    """Agents' extensions (middleware, hooks, tracers, token counters) must import too; middleware must have
+    at least one of the runtime's methods (``specs/RUNTIME.md``)."""
+    from nexc.runtime.extensions import EVENTS
+
+    for a in fw.agents:
+        for ext in a.extensions:
+            try:
+                obj = _load(ext.target)
+            except BaseException as exc:  # noqa: BLE001
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
+                r.report("NEX407", ext.span, f"{ext.kind} '{ext.target}' of agent '{a.name}' does not import: "
+                         f"{type(exc).__name__}: {exc}", notes=(f"imported with '{display_path(root)}' first on sys.path",),
+                         fix="correct the module path and attribute name")
+                continue
+            if ext.kind == "middleware" and not any(callable(getattr(obj, ev, None)) for ev in EVENTS):
+                r.report("NEX407", ext.span, f"middleware '{ext.target}' of agent '{a.name}' has none of the methods "
+                         f"{', '.join(EVENTS)}; the runtime would not call it", fix="implement one of them, or use "
+                         "the right kind (hook, tracer, token_counter)")
+            elif ext.kind in ("hook", "tracer", "token_counter") and not callable(obj) and \
+                    not callable(getattr(obj, "on_span", None)):
+                r.report("NEX407", ext.span, f"{ext.kind} '{ext.target}' of agent '{a.name}' is not callable")
+
+
 def check(fw, r, ctx) -> None:
     """Import every ``python`` binding and compare its signature with the declared parameters."""
     if ctx is None or not ctx.options.get("check_imports"):
@@ -91,6 +116,7 @@ def check(fw, r, ctx) -> None:
             for problem in signature_problems(fn, t.parameters):
                 r.report("NEX408", b.span, f"binding '{b.target}' of tool '{t.name}' does not match its parameters: "
                          f"{problem}", fix="make the names agree, give the function a default, or accept **kwargs")
+        _extensions(fw, r, root)
     finally:
         try:
             sys.path.remove(root)

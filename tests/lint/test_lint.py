@@ -207,6 +207,22 @@ def test_cli_check_imports_flag(tmp_path, monkeypatch):
     assert out.exit_code == 1 and "NEX407" in out.output
 
 
+def test_check_imports_covers_agent_extensions(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "exts_mod.py").write_text("class Good:\n    def after_tool(self, ctx, name, args, text):\n"
+                                          "        return text\n\nclass Useless:\n    pass\n\nVALUE = 3\n",
+                                          encoding="utf-8")
+    (tmp_path / "s.nex").write_text(
+        'nex 1\nagent a { prompt = "x"\n  extensions = ["exts_mod:Good", "exts_mod:Useless", "exts_mod:Nope",\n'
+        '    {import: "exts_mod:VALUE", kind: hook}] }\n', encoding="utf-8")
+    out = CliRunner().invoke(lint, ["s.nex", "--check-imports"])
+    assert out.exit_code == 1
+    assert "middleware 'exts_mod:Useless' of agent 'a' has none of the methods" in out.output
+    assert "middleware 'exts_mod:Nope' of agent 'a' does not import" in out.output
+    assert "hook 'exts_mod:VALUE' of agent 'a' is not callable" in out.output
+    assert "3 errors" in out.output  # nothing about exts_mod:Good
+
+
 def test_lint_start_up_stays_lazy(tmp_path):
     spec = tmp_path / "s.nex"
     spec.write_text('nex 1\ntool t(q: str) -> str "d" = python "m:f"\nagent a { prompt = "x"\n  tools = [t] }\n',
