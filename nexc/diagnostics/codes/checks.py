@@ -67,7 +67,9 @@ rule("NEX406", "invalid-tool-schema", "error", "A tool's parameter schema is not
 rule("NEX407", "binding-import-error", "error", "A Python binding does not import (with --check-imports).",
      what="With `--check-imports` (or `check-imports = true` in `[tool.nexc]`) nexc imports each `python "
           "\"module:function\"` binding, with the folder of the root spec on `sys.path`. The module is missing, "
-          "raises on import, or has no such attribute, or the attribute is not callable. (nexc.checks.imports)",
+          "raises on import, or has no such attribute, or the attribute is not callable. Agent extensions are "
+          "imported too: a middleware must have one of the methods the runtime calls (specs/RUNTIME.md), a hook "
+          "or tracer must be callable. (nexc.checks.imports)",
      why="The runtime would fail when the agent first calls the tool, deep into a run.",
      example="tool search(q: str) = python \"research_tools:serch\"",
      fix="Correct the module path or function name, or install the missing package.")
