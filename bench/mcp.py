@@ -10,7 +10,9 @@ Server: tests/mcp/server_fixture.py (the ``add`` tool). Rows:
 - connect + list + first call: SDK enter + ``list_tools`` + call; nexc: listing at load (no lockfile:
   the server is started, listed and stopped) + a run's session + first call;
 - per call: sequential calls on a live connection (nexc adds argument validation and the observation);
-- stop: leaving the SDK client / closing the run's session (the server process exits).
+- stop: leaving the SDK client / closing the run's session (the server process exits);
+- nexc layer alone: one call through the tool with the transport replaced by a canned result (argument
+  validation, the session lookup, the observation): what nexc adds to each call, without I/O noise.
 """
 from __future__ import annotations
 
@@ -80,6 +82,28 @@ async def nexc_round(srv: McpServer, decls: list[dict], calls: int) -> dict:
     return out
 
 
+async def layer_only(srv: McpServer, decls: list[dict], calls: int) -> float:
+    """Seconds per call of nexc's own work (the SDK call replaced by a canned ``CallToolResult``)."""
+    import mcp_types
+
+    from nexc.runtime import mcp_tools
+
+    canned = mcp_types.CallToolResult(content=[mcp_types.TextContent(type="text", text="3")],
+                                      structured_content={"result": 3})
+
+    async def fake_call(server, root_dir, tool, args):
+        return canned
+    add = {t.name: t for t in tools_for(srv, None, None, decls)}[f"{srv.name}__add"]
+    real, mcp_tools.call_tool = mcp_tools.call_tool, fake_call
+    try:
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            await add.fn(a=1, b=2)
+        return (time.perf_counter() - t0) / calls
+    finally:
+        mcp_tools.call_tool = real
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=7)
@@ -100,6 +124,9 @@ def main() -> None:
     for label, key, scale, unit in rows:
         s, n = statistics.median(sdk[key]), statistics.median(ours[key])
         print(f"{label:<30}{s * scale:>9.1f} {unit}{n * scale:>9.1f} {unit}{n / s:>7.2f}x")
+    layer = statistics.median(asyncio.run(layer_only(srv, decls, a.calls * 10)) for _ in range(a.rounds))
+    print(f"{'nexc layer alone, per call':<30}{'-':>12}{layer * 1e6:>9.1f} us"
+          f"{layer / statistics.median(sdk['call']) * 100:>6.1f}% of an SDK call")
 
 
 if __name__ == "__main__":
