@@ -37,7 +37,7 @@ CONNECT_TIMEOUT = 10.0
 #: how long stopping one server may take before its task is cancelled, seconds
 STOP_TIMEOUT = 5.0
 
-_session: contextvars.ContextVar["McpSession | None"] = contextvars.ContextVar("nexc_mcp_session", default=None)
+_session: contextvars.ContextVar[McpSession | None] = contextvars.ContextVar("nexc_mcp_session", default=None)
 
 
 class McpUnavailable(ToolError):
@@ -232,7 +232,7 @@ class McpSession:
         if conns:
             await asyncio.gather(*(c.close() for c in conns), return_exceptions=True)
 
-    async def __aenter__(self) -> "McpSession":
+    async def __aenter__(self) -> McpSession:
         self._token = _session.set(self)
         return self
 

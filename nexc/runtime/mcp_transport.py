@@ -49,7 +49,6 @@ def target(s, root_dir: str | None, resolve):
         return _TransportAdapter(lambda: sse_client(str(url), headers=headers or None))
     if headers:
         import httpx2
-
         from mcp.client.streamable_http import streamable_http_client
 
         return _TransportAdapter(lambda: streamable_http_client(str(url), http_client=httpx2.AsyncClient(headers=headers)))

@@ -5,7 +5,6 @@ import sys
 
 import anyio
 import mcp_types as types
-
 from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
 

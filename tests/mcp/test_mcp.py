@@ -1,10 +1,9 @@
 import asyncio
 import json
-import sys
 import time
 
 import pytest
-from conftest import SERVER, stdio_server
+from conftest import stdio_server
 
 from nexc.ir.model import Agent, EnvRef, Framework, Limits, Llm, McpSelection, McpServer, Prompt
 from nexc.runtime import mcp as m

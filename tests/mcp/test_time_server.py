@@ -46,7 +46,7 @@ def test_list_and_call_through_the_runtime():
     now = json.loads(now)
     assert now["timezone"] == "UTC" and now["is_dst"] is False
     stamp = datetime.datetime.fromisoformat(now["datetime"])
-    assert abs((stamp - datetime.datetime.now(datetime.timezone.utc)).total_seconds()) < 120
+    assert abs((stamp - datetime.datetime.now(datetime.UTC)).total_seconds()) < 120
     converted = json.loads(converted)
     assert converted["target"]["timezone"] == "Asia/Tokyo"
     assert converted["target"]["datetime"].endswith("T21:00:00+09:00")
