@@ -25,3 +25,17 @@ def stop_name(name: str) -> str:
     """A ``stop`` entry as the model's tool name: ``server.tool`` becomes ``server__tool``; other names stay."""
     server, dot, tool = name.partition(".")
     return exposed_name(server, tool) if dot and server and tool else name
+
+
+def denied_by(deny, annotations: dict | None) -> str | None:
+    """Which entry of a server's ``deny`` keeps a tool with these MCP ``annotations`` from the model, or None.
+
+    The MCP defaults apply to hints a server leaves out: ``readOnlyHint`` false, ``destructiveHint`` true,
+    ``openWorldHint`` true — so an unannotated tool counts as a destructive, open-world write."""
+    if not deny:
+        return None
+    a = annotations if isinstance(annotations, dict) else {}
+    writes = a.get("readOnlyHint") is not True
+    hits = {"write": writes, "destructive": writes and a.get("destructiveHint") is not False,
+            "open_world": a.get("openWorldHint") is not False}
+    return next((d for d in deny if hits.get(d)), None)

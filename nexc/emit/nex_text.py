@@ -183,6 +183,8 @@ def _mcp(m: McpServer) -> str:
         settings.append((k, value(list(v) if isinstance(v, tuple) else v)))
     if m.exclude:
         settings.append(("exclude", value(list(m.exclude))))
+    if m.deny:
+        settings.append(("deny", value(list(m.deny))))
     return _block(head, settings)
 
 

@@ -300,7 +300,8 @@ class _Exporter:
         for k, why in (("cwd", "NexAU starts stdio servers in its own working directory"),
                        ("connect_timeout", "NexAU has one timeout per server"),
                        ("include", "NexAU gives an agent every tool of a server"),
-                       ("exclude", "NexAU gives an agent every tool of a server")):
+                       ("exclude", "NexAU gives an agent every tool of a server"),
+                       ("deny", "NexAU has no policy on MCP tool annotations")):
             if getattr(s, k):
                 self.report.add(where, k, why)
         return d

@@ -221,7 +221,7 @@ def _tool(t: Tool) -> dict:
 
 def _mcp(s: McpServer) -> dict:
     fields = {k: getattr(s, k) for k in ("transport", "command", "args", "env", "cwd", "url", "headers",
-                                         "connect_timeout", "call_timeout", "include", "exclude")}
+                                         "connect_timeout", "call_timeout", "include", "exclude", "deny")}
     out = _drop_defaults(s, fields)
     out["transport"] = s.transport
     if s.include is not None:

@@ -20,7 +20,9 @@ from nexc.ir.surface import Import, Name, SourceFile, SurfaceAgent, SurfaceTool
 LLM_KEYS = ("model", "base_url", "api_key", "temperature", "top_p", "max_tokens", "timeout", "max_retries", "params")
 TOOL_KEYS = ("description", "parameters", "returns", "binding", "parallel", "extra_kwargs", "lazy")
 MCP_KEYS = ("transport", "command", "args", "env", "cwd", "url", "headers", "connect_timeout", "call_timeout",
-            "include", "exclude")
+            "include", "exclude", "deny")
+#: What ``deny`` of an MCP server may name (MCP tool annotations, see specs/MCP.md).
+MCP_DENY = ("destructive", "write", "open_world")
 SKILL_KEYS = ("path", "description")
 AGENT_KEYS = ("description", "llm", "prompt", "tools", "stop_tools", "max_iterations", "context_tokens", "max_depth",
               "tool_format", "parallel_tool_calls", "storage_seed", "extensions", "context")
@@ -335,6 +337,20 @@ def build_mcp(name: str, name_span: Span | None, body: Loc, span: Span, r: Repor
     _set(f, b, "call_timeout", lambda l, k, r: as_float(l, k, r, minimum=0), r)
     _set(f, b, "include", as_str_list, r)
     _set(f, b, "exclude", as_str_list, r)
+    if "deny" in b:
+        items = as_list(b["deny"], "deny", r) or []
+        deny = []
+        for i in items:
+            v = as_str(i, "deny", r)
+            if v is None:
+                continue
+            if v not in MCP_DENY:
+                guess = did_you_mean(v, MCP_DENY)
+                r.report("NEX203", i.span, f"unknown tool annotation '{v}' in deny; use one of {', '.join(MCP_DENY)}"
+                         + (f" (did you mean '{guess}'?)" if guess else ""), fix=f"replace it with '{guess}'" if guess else None)
+            elif v not in deny:
+                deny.append(v)
+        f["deny"] = tuple(deny)
     if transport == "stdio" and "command" not in f:
         r.report("NEX202", span, f"stdio MCP server '{name}' needs a 'command'")
         return None

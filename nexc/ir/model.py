@@ -79,6 +79,8 @@ class McpServer(Node):
     call_timeout: float | None = None
     include: tuple[str, ...] | None = None
     exclude: tuple[str, ...] = ()
+    #: Tool annotations that keep a tool from the model (``specs/MCP.md``): destructive, write, open_world.
+    deny: tuple[Literal["destructive", "write", "open_world"], ...] = ()
 
 
 class Skill(Node):

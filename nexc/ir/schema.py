@@ -61,6 +61,7 @@ KEY_DOCS = {
     "transport": "stdio (command, args, env) or http/sse (url, headers).",
     "include": "Only these tools of the server (default: all).",
     "exclude": "Tools of the server to leave out.",
+    "deny": "Keep tools from the model by their MCP annotations: destructive, write, open_world.",
     "llm": "Name of the llm this agent uses.",
     "prompt": "The system prompt: text, or {file: path}, optionally a Jinja template.",
     "stop_tools": "Tools whose call ends the run; the call's result is the answer.",

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from nexc.analysis.mcp_names import exposed_name
+from nexc.analysis.mcp_names import denied_by, exposed_name
 from nexc.runtime.mcp import McpUnavailable, _describe, call_tool, list_servers
 from nexc.runtime.tools import ToolError, ToolImpl
 
@@ -80,6 +80,7 @@ def make_tool(server, root_dir: str | None, decl: dict) -> ToolImpl:
 
     call_mcp.__name__ = name
     impl = ToolImpl(name, desc, schema, fn=call_mcp)
+    impl.annotations = dict(decl.get("annotations") or {})  # the server's hints, kept for policy and callers
     impl.required = ()  # jsonschema checks required keys with a better message
     impl.pinned = True
     return impl
@@ -101,6 +102,11 @@ def _decl(tool) -> dict:
     if tool.description:
         d["description"] = tool.description
     d["inputSchema"] = tool.input_schema
+    ann = getattr(tool, "annotations", None)
+    if ann is not None:
+        kept = ann.model_dump(by_alias=True, exclude_none=True, mode="json")
+        if kept:
+            d["annotations"] = kept
     return d
 
 
@@ -122,6 +128,8 @@ def tools_for(server, selection_tools, root_dir: str | None, declared: list[dict
         if (server.include is not None and t not in server.include) or t in server.exclude:
             continue
         if selection_tools is not None and t not in selection_tools:
+            continue
+        if denied_by(getattr(server, "deny", ()), d.get("annotations")):
             continue
         out.append(make_tool(server, root_dir, d))
     return out
@@ -149,6 +157,10 @@ def provide(fw, entry, root_dir: str, cache: dict | None = None) -> tuple[list[T
     tools = tools_for(server, entry.tools, root_dir, decls)
     problems = []
     if entry.tools is not None:
-        have = {d["name"] for d in decls}
+        have = {d["name"]: d for d in decls}
         problems = [f"MCP server '{entry.server}' has no tool '{t}'" for t in entry.tools if t not in have]
+        for t in entry.tools:
+            why = denied_by(server.deny, have[t].get("annotations")) if t in have else None
+            if why:
+                problems.append(f"MCP tool '{entry.server}.{t}' is not offered: the server denies {why} tools")
     return tools, problems

@@ -105,7 +105,7 @@ class ToolImpl:
 
     __slots__ = ("name", "description", "parameters", "schema", "kind", "fn", "is_async", "parallel", "inject",
                  "extra_kwargs", "required", "error", "target", "root_dir", "agent", "accepts_any", "fast_calls",
-                 "inline", "pinned")
+                 "inline", "pinned", "annotations")
 
     def __init__(self, name: str, description: str, parameters: dict, *, kind: str = "python",
                  fn: Callable | None = None, parallel: bool = True, extra_kwargs: dict | None = None,
@@ -123,6 +123,7 @@ class ToolImpl:
         self.fast_calls = 0
         self.inline = False
         self.pinned = False
+        self.annotations: dict = {}  # MCP tool annotations (readOnlyHint, destructiveHint, …)
         if fn is not None:
             self._bind(fn)
 

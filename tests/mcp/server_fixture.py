@@ -8,6 +8,7 @@ import sys
 import time
 
 from mcp.server.mcpserver import MCPServer
+from mcp.types import ToolAnnotations
 
 if "--starts" in sys.argv:  # append this process's id to a file: tests count server starts
     with open(sys.argv[sys.argv.index("--starts") + 1], "a") as f:
@@ -38,7 +39,8 @@ def fail(reason: str = "boom") -> str:
     raise ValueError(f"failed because {reason}")
 
 
-@srv.tool(description="Exits the server process in the middle of the call.")
+@srv.tool(description="Exits the server process in the middle of the call.",
+          annotations=ToolAnnotations(read_only_hint=False, destructive_hint=True, open_world_hint=False))
 def die() -> str:
     os._exit(3)
 
@@ -48,7 +50,8 @@ def getenv(name: str) -> str:
     return os.environ.get(name, "<unset>")
 
 
-@srv.tool(description="The server's process id.")
+@srv.tool(description="The server's process id.",
+          annotations=ToolAnnotations(read_only_hint=True, open_world_hint=False))
 def pid() -> int:
     return os.getpid()
 

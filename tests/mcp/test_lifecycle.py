@@ -4,7 +4,7 @@ import asyncio
 import json
 import time
 
-from conftest import alive, children, stdio_server
+from mcp_testlib import alive, children, stdio_server
 
 from nexc.ir.model import Agent, Framework, Limits, Llm, McpSelection, Prompt
 from nexc.mcp_lock import write_lock

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from click.testing import CliRunner
-from conftest import SERVER, alive, children
+from mcp_testlib import SERVER, alive, children
 
 from nexc.cli import cli
 

@@ -3,7 +3,7 @@ import json
 import time
 
 import pytest
-from conftest import stdio_server
+from mcp_testlib import stdio_server
 
 from nexc.ir.model import Agent, EnvRef, Framework, Limits, Llm, McpSelection, McpServer, Prompt
 from nexc.runtime import mcp as m

@@ -4,7 +4,7 @@ import asyncio
 import json
 import sys
 
-from conftest import PAGED
+from mcp_testlib import PAGED
 
 from nexc.ir.model import Framework, McpServer
 from nexc.runtime import mcp as m

@@ -167,6 +167,14 @@ rule("NEX420", "unknown-mcp-tool", "error", "An agent names a tool its MCP serve
      why="The runtime offers the model only the tools the server lists; the entry gives the agent nothing.",
      example="mcp time = stdio \"uvx\" [\"mcp-server-time\"]\nagent a {\n  tools = [time.get_time]   # it is get_current_time\n}",
      fix="Use a tool the server offers (see the lockfile), or lock again if the server changed.")
+rule("NEX421", "denied-mcp-tool", "warning", "An agent names an MCP tool that the server's deny policy hides.",
+     what="An explicit `server.tool` entry names a tool whose annotations in `nexc.mcp.lock.json` match the "
+          "server's `deny` list (`destructive`, `write`, `open_world`; hints a server leaves out take the MCP "
+          "defaults, so an unannotated tool is a destructive, open-world write). (nexc.checks.mcp_lock)",
+     why="The runtime never offers a denied tool to the model, so the entry gives the agent nothing; either "
+         "the entry or the policy is a mistake.",
+     example="mcp fs = stdio \"mcp-fs\" { deny = [\"destructive\"] }\nagent a {\n  tools = [fs.delete_file]\n}",
+     fix="Remove the entry, or take the annotation out of the server's `deny` list if the agent needs the tool.")
 
 # ---------------------------------------------------------------- static analysis (nexc.analysis)
 
