@@ -8,12 +8,11 @@ import pytest
 from mcp_testlib import SERVER
 
 
-@pytest.fixture(scope="module")
-def http_url():
+def _serve(mode: str, path: str):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, SERVER, "http", str(port)], stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen([sys.executable, SERVER, mode, str(port)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.time() + 20
     while time.time() < deadline:
@@ -22,6 +21,20 @@ def http_url():
             break
         except OSError:
             time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}/mcp"
-    proc.terminate()
-    proc.wait(5)
+    try:
+        yield f"http://127.0.0.1:{port}{path}"
+    finally:
+        proc.terminate()
+        proc.wait(5)
+
+
+@pytest.fixture(scope="module")
+def http_url():
+    """The fixture server over streamable HTTP on 127.0.0.1."""
+    yield from _serve("http", "/mcp")
+
+
+@pytest.fixture(scope="module")
+def sse_url():
+    """The fixture server over SSE on 127.0.0.1."""
+    yield from _serve("sse", "/sse")

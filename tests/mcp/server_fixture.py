@@ -1,4 +1,4 @@
-"""A small MCP server for the tests: ``python server_fixture.py [stdio|http PORT] [--starts FILE] [--hang]
+"""A small MCP server for the tests: ``python server_fixture.py [stdio|http PORT|sse PORT] [--starts FILE] [--hang]
 [--junk]``.
 
 ``--starts FILE``: appends the process id to FILE at start; ``--hang``: never answers the handshake;
@@ -74,5 +74,7 @@ async def sleep(seconds: float) -> str:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "http":
         srv.run("streamable-http", host="127.0.0.1", port=int(sys.argv[2]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "sse":
+        srv.run("sse", host="127.0.0.1", port=int(sys.argv[2]))
     else:
         srv.run("stdio")

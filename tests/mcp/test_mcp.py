@@ -88,6 +88,13 @@ def test_streamable_http(http_url):
     assert asyncio.run(_call(tools["web__fail"])).startswith("Error:")
 
 
+def test_sse(sse_url):
+    srv = McpServer(name="old", transport="sse", url=sse_url)
+    tools = _tools(srv)
+    assert json.loads(asyncio.run(_call(tools["old__add"], a=2, b=3))) == {"result": 5}
+    assert asyncio.run(_call(tools["old__add"], a="x", b=1)).startswith("Error: invalid arguments")
+
+
 def test_agent_run_with_mcp_tools():
     from nexc.api import CompiledFramework
     from nexc.testing import FakeOpenAI, call, reply
