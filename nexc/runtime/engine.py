@@ -596,7 +596,7 @@ async def _exec(run: Run, plan: AgentPlan, call: dict, index: int, ctx: ToolCont
         args = tool.arguments(fn["arguments"])
         kind = tool.kind
         if ext is not None and ext.has("before_tool"):
-            hctx = HookContext(plan.name, path, depth, run.tracer.trace_id, it, run.storage)
+            hctx = HookContext(plan.name, path, depth, run.tracer.trace_id, it, run.storage, tool.annotations)
             try:
                 out = await ext.fire("before_tool", hctx, name, args)
             except ExtensionError as exc:
@@ -631,7 +631,8 @@ async def _exec(run: Run, plan: AgentPlan, call: dict, index: int, ctx: ToolCont
     except Exception as exc:  # noqa: BLE001 - tool failures are observations
         text, status = f"Error: tool '{name}' raised {type(exc).__name__}: {exc}", "error"
     if ext is not None and ext.has("after_tool"):
-        hctx = HookContext(plan.name, path, depth, run.tracer.trace_id, it, run.storage)
+        hctx = HookContext(plan.name, path, depth, run.tracer.trace_id, it, run.storage,
+                           tool.annotations if tool is not None else {})
         try:
             text = await ext.fire("after_tool", hctx, name, args, text)
         except ExtensionError as exc:

@@ -54,6 +54,8 @@ class HookContext:
     trace_id: str
     iteration: int = 0
     storage: dict = field(default_factory=dict)
+    #: In tool events: the tool's MCP annotations (``readOnlyHint``, ``destructiveHint``…), empty for others.
+    tool_annotations: dict = field(default_factory=dict)
 
 
 class ExtensionError(Exception):

@@ -72,3 +72,28 @@ def test_deny_round_trips_and_rejects_unknown_annotations(tmp_path):
     for to in ("yaml", "nex"):
         out = CliRunner().invoke(cli, ["convert", str(spec), "--to", to])
         assert out.exit_code == 0 and "deny" in out.output and "write" in out.output, out.output
+
+
+def test_a_middleware_gates_calls_on_the_tool_annotations():
+    """Per-call policy: a before_tool middleware sees the MCP annotations and refuses the destructive tool,
+    which never reaches the server (it would have killed it)."""
+    from pathlib import Path
+
+    from nexc.api import CompiledFramework
+    from nexc.ir.model import Agent, Extension, Limits, Llm, Prompt
+    from nexc.testing import FakeOpenAI, call, reply
+
+    gate = Extension(kind="middleware", target="approval_gate:ApproveReadOnly")
+    fw = Framework(name="t", mcp_servers=(stdio_server(),), llms=(Llm(name="m", model="fake"),), entry="main",
+                   agents=(Agent(name="main", llm="m", prompt=Prompt(text="You operate."), extensions=(gate,),
+                                 tools=(McpSelection(server="fx", tools=("die", "pid")),),
+                                 limits=Limits(max_iterations=5)),))
+    cf = CompiledFramework.from_ir(fw, str(Path(__file__).parent))
+    assert cf.problems == []
+    script = [reply(tool_calls=[call("fx__die", {})]), reply(tool_calls=[call("fx__pid", {})]), reply("done")]
+    with FakeOpenAI(script) as url:
+        res = cf.run("go", base_url=url, api_key="sk-test")
+    assert res.output == "done", res.error
+    observations = [m["content"] for m in res.records[-1]["messages"] if m["role"] == "tool"]
+    assert observations[0] == "refused: 'fx__die' is destructive and needs a human's approval"
+    assert observations[1].startswith("{\"result\": "), observations  # the server is alive: die never ran
