@@ -167,26 +167,22 @@ class _Parser:
         return self._end("agent", kids, kw)
 
     def d_skill(self, kw: tuple) -> Node:
-        kids: list = [self.name()]
-        if self.kind() == "=":
-            self.i += 1
-            kids.append(self.hstring())
-            if self.kind() == "{":
-                kids.append(self.block())
-        else:
-            kids.append(self.block())
-        return self._end("skill", kids, kw)
+        return self._assigned("skill", kw, self.hstring)
 
     def d_mcp(self, kw: tuple) -> Node:
+        return self._assigned("mcp", kw, self.transport)
+
+    def _assigned(self, rule: str, kw: tuple, header) -> Node:
+        """``rule NAME = <header> block?`` or ``rule NAME block`` (skills and MCP servers)."""
         kids: list = [self.name()]
         if self.kind() == "=":
             self.i += 1
-            kids.append(self.transport())
+            kids.append(header())
             if self.kind() == "{":
                 kids.append(self.block())
         else:
             kids.append(self.block())
-        return self._end("mcp", kids, kw)
+        return self._end(rule, kids, kw)
 
     def d_tool(self, kw: tuple) -> Node:
         kids: list = [self.name()]
