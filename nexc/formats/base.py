@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from nexc.formats.messages import canonical_messages, canonical_tools, message_content
+from nexc.formats.parsing import parse_tools
 from nexc.formats.templates import load_chat_template
 
 
@@ -19,7 +20,7 @@ class RenderError(ValueError):
     turn for a single-call model, or a Mistral tool-call id that is not 9 alphanumerics."""
 
 
-@dataclass
+@dataclass(slots=True)
 class ParseResult:
     """Model output split into visible ``content``, OpenAI-shaped ``tool_calls`` (arguments as
     dicts) and ``errors`` (one line per invalid block; invalid blocks yield no call)."""
@@ -107,7 +108,10 @@ class Format:
             if self.thinking and "</think>" in text:
                 head, _, text = text.partition("</think>")
                 reasoning = head.split("<think>")[-1].strip("\n")
-            result = self._parse(text, canonical_tools(tools) or [])
+            tools = parse_tools(tools)
+            result = self._parse_fast(text, tools)
+            if result is None:
+                result = self._parse(text, tools)
             if reasoning is not None:
                 result.reasoning = reasoning
             return result
@@ -187,6 +191,12 @@ class Format:
 
     def _parse(self, text: str, tools: list[dict]) -> ParseResult:
         raise NotImplementedError
+
+    def _parse_fast(self, text: str, tools: list[dict]) -> ParseResult | None:
+        """The result of :meth:`_parse` for the text layouts a model usually writes (what
+        ``render_assistant`` produces), found in fewer passes, or None: then ``_parse`` decides.
+        Whenever it returns a result, that result equals ``_parse``'s (tests/formats hold them to it)."""
+        return None
 
     def _check(self, message: dict, tools: list[dict]) -> list[str]:
         return []

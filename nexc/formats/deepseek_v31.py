@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from nexc.formats.base import Format, ParseResult
+from nexc.formats.fastpath import json_object, section_calls
 from nexc.formats.messages import dumps, message_content, tool_functions
 from nexc.formats.parsing import call_id, collect_section_calls, json_value_problems, make_call, outside_text
 
@@ -24,6 +25,15 @@ def _calls(message) -> str:
         CALL_BEGIN + c["function"]["name"] + SEP + dumps(c["function"]["arguments"]) + CALL_END
         for c in message["tool_calls"]
     ) + CALLS_END
+
+
+def _fast_call(body: str, index: int, seed: str) -> dict | None:
+    """:meth:`DeepSeekV31._parse_call` for a call whose JSON arguments have no edge whitespace;
+    None for anything else."""
+    name, sep, args_text = body.partition(SEP)
+    name = name.strip()
+    args = json_object(args_text) if sep and name else None
+    return None if args is None else make_call(name, args, call_id(seed, index))
 
 
 class DeepSeekV31(Format):
@@ -92,6 +102,15 @@ class DeepSeekV31(Format):
 
     def _render_results(self, messages):
         return "".join(OUT_BEGIN + message_content(m) + OUT_END for m in messages)
+
+    def _parse_fast(self, text, tools):
+        if CALLS_BEGIN not in text:
+            return None if text.endswith(EOS) else ParseResult(text.strip())
+        got = section_calls(text, (CALLS_BEGIN, CALLS_END), (CALL_BEGIN, CALL_END),
+                            lambda body, i: _fast_call(body, i, text))
+        if got is None or got[0].endswith(EOS):
+            return None
+        return ParseResult(got[0], got[1], [])
 
     def _parse(self, text, tools):
         calls, errors, spans = collect_section_calls(text, (CALLS_BEGIN, CALLS_END), (CALL_BEGIN, CALL_END),

@@ -11,10 +11,21 @@ Strings go in raw, other values as JSON.
 """
 from __future__ import annotations
 
+import re
+
 from nexc.formats.base import Format, ParseResult, RenderError
+from nexc.formats.fastpath import VALUE
 from nexc.formats.messages import dumps, message_content
 from nexc.formats.parsing import (
-    call_id, collect_calls, iter_blocks, make_call, outside_text, parameter_schemas, typed_value,
+    call_id,
+    collect_calls,
+    iter_blocks,
+    json_or_text,
+    make_call,
+    outside_text,
+    parameter_schemas,
+    string_params,
+    typed_value,
 )
 from nexc.formats.xmlcommon import json_or_raw, value_problems
 
@@ -32,6 +43,13 @@ _FORMAT_47 = (
     "format:\n<tool_call>{function-name}<arg_key>{arg-key-1}</arg_key><arg_value>{arg-value-1}</arg_value>"
     "<arg_key>{arg-key-2}</arg_key><arg_value>{arg-value-2}</arg_value>...</tool_call>"
 )
+
+
+#: the canonical layout of both variants as tokens: a call opening (its name), an argument (key,
+#: value), a call closing; only whitespace may lie between them (see ``fastpath``)
+_TOKENS = re.compile(r"<tool_call>([^<>\s]+)"
+                     r"|<arg_key>([^<>\s]*)</arg_key>\s*<arg_value>(" + VALUE + r")</arg_value>"
+                     r"|</tool_call>")
 
 
 def _split_think(content: str) -> tuple[str, str]:
@@ -130,6 +148,32 @@ class Glm45(Format):
 
     def _render_results(self, messages):
         return "".join(self._result(message_content(m)) for m in messages)
+
+    def _parse_fast(self, text, tools):
+        if "<tool_call>" not in text:
+            return ParseResult(text.strip())
+        pieces = _TOKENS.split(text)
+        head = pieces[0]
+        if "<tool_call>" in head or "".join(pieces[4::4]).strip():
+            return None
+        strings = string_params(tools)
+        calls: list[dict] = []
+        args = texts = None
+        for name, key, value in zip(pieces[1::4], pieces[2::4], pieces[3::4]):
+            if key is not None:  # an argument: only inside a call
+                if args is None:
+                    return None
+                args[key] = value if key in texts else json_or_text(value)
+            elif name is not None:  # a call opens: not inside another
+                if args is not None:
+                    return None
+                args, texts = {}, strings.get(name, ())
+                calls.append(make_call(name, args, call_id(text, len(calls))))
+            elif args is None:  # a call closes: only an open one
+                return None
+            else:
+                args = None
+        return None if args is not None else ParseResult(head.strip(), calls, [])
 
     def _parse(self, text, tools):
         schemas = parameter_schemas(tools)

@@ -10,9 +10,15 @@ Tool results of consecutive ``tool`` messages are merged into one turn (``user``
 from __future__ import annotations
 
 from nexc.formats.base import Format, ParseResult, RenderError
+from nexc.formats.fastpath import SCAN, content_of, split_closed
 from nexc.formats.messages import dumps, message_content, tool_functions
 from nexc.formats.parsing import (
-    iter_blocks, json_value_problems, outside_text, parse_json_call, safe_json_name,
+    call_from_object,
+    iter_blocks,
+    json_value_problems,
+    outside_text,
+    parse_json_call,
+    safe_json_name,
 )
 
 _QWEN_TOOLS_HEAD = (
@@ -51,6 +57,28 @@ class _HermesBase(Format):
 
     def _render_results(self, messages):
         return "\n".join("<tool_response>\n" + message_content(m) + "\n</tool_response>" for m in messages)
+
+    def _parse_fast(self, text, tools):
+        if "<tool_call>" not in text:
+            return ParseResult(text.strip())
+        split = split_closed(text, "<tool_call>", "</tool_call>")
+        if split is None:
+            return None
+        calls = []
+        for inner, _ in split[1]:
+            # the general parser decodes inner.strip(); here a block is "\n{…}\n" or "{…}"
+            start = 1 if inner[:1] == "\n" else 0
+            try:
+                obj, end = SCAN(inner, start)
+            except (StopIteration, ValueError):
+                return None
+            if inner[end:].strip():
+                return None
+            call, err = call_from_object(obj, len(calls), text)
+            if err:
+                return None
+            calls.append(call)
+        return ParseResult(content_of(*split), calls, [])
 
     def _parse(self, text, tools):
         calls, errors, spans = [], [], []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from nexc.formats.base import Format, ParseResult
+from nexc.formats.fastpath import json_object, section_calls
 from nexc.formats.messages import dumps, message_content
 from nexc.formats.parsing import call_id, collect_section_calls, json_value_problems, make_call, outside_text
 
@@ -21,6 +22,20 @@ _KIMI_SYSTEM = "<|im_system|>system<|im_middle|>You are Kimi, an AI assistant cr
 
 def _args(args) -> str:
     return args if isinstance(args, str) else dumps(args)
+
+
+def _fast_call(body: str, index: int, seed: str) -> dict | None:
+    """:meth:`KimiK2._parse_call` for a call whose JSON arguments have no edge whitespace; None
+    for anything else."""
+    ident, sep, args_text = body.partition(ARG_BEGIN)
+    ident = ident.strip()
+    args = json_object(args_text) if sep and ident else None
+    if args is None:
+        return None
+    name = ident.removeprefix("functions.")
+    if ":" in name:
+        return make_call(name.rsplit(":", 1)[0], args, ident)
+    return make_call(name, args, call_id(seed, index))
 
 
 class KimiK2(Format):
@@ -82,6 +97,13 @@ class KimiK2(Format):
 
     def _render_results(self, messages):
         return "\n".join("## Return of " + str(m.get("tool_call_id", "")) + "\n" + message_content(m) for m in messages)
+
+    def _parse_fast(self, text, tools):
+        if SECTION_BEGIN not in text:
+            return ParseResult(text.strip())
+        got = section_calls(text, (SECTION_BEGIN, SECTION_END), (CALL_BEGIN, CALL_END),
+                            lambda body, i: _fast_call(body, i, text))
+        return None if got is None else ParseResult(got[0], got[1], [])
 
     def _parse(self, text, tools):
         calls, errors, spans = collect_section_calls(text, (SECTION_BEGIN, SECTION_END), (CALL_BEGIN, CALL_END),

@@ -10,9 +10,21 @@ Strings go in raw, other values as JSON. Reasoning is kept only after the last u
 """
 from __future__ import annotations
 
+import re
+
 from nexc.formats.base import Format, ParseResult, RenderError
+from nexc.formats.fastpath import VALUE
 from nexc.formats.messages import dumps, message_content
-from nexc.formats.parsing import call_id, iter_blocks, make_call, outside_text, parameter_schemas, typed_value
+from nexc.formats.parsing import (
+    call_id,
+    iter_blocks,
+    json_or_text,
+    make_call,
+    outside_text,
+    parameter_schemas,
+    string_params,
+    typed_value,
+)
 from nexc.formats.xmlcommon import json_or_raw, value_problems
 
 _BEGIN, _END = "<minimax:tool_call>", "</minimax:tool_call>"
@@ -25,6 +37,13 @@ _TOOLS_TAIL = (
     "<minimax:tool_call>\n<invoke name=\"tool-name-1\">\n<parameter name=\"param-key-1\">param-value-1</parameter>\n"
     "<parameter name=\"param-key-2\">param-value-2</parameter>\n...\n</invoke>\n</minimax:tool_call>"
 )
+
+
+#: the canonical layout as tokens: section and invoke marks, an invoke opening (its name), a
+#: parameter (key, value); only whitespace may lie between them (see ``fastpath``)
+_TOKENS = re.compile(r"(<minimax:tool_call>|</minimax:tool_call>|</invoke>)"
+                     r'|<invoke name="([^"<>\s]+)">'
+                     r'|<parameter name="([^"<>\s]*)">(' + VALUE + r")</parameter>")
 
 
 def _calls(message) -> str:
@@ -125,6 +144,37 @@ class MiniMaxM2(Format):
 
     def _render_results(self, messages):
         return "".join("\n<response>" + message_content(m) + "</response>" for m in messages).lstrip("\n")
+
+    def _parse_fast(self, text, tools):
+        if _BEGIN not in text:
+            return ParseResult(text.strip())
+        pieces = _TOKENS.split(text)
+        head = pieces[0]
+        if _BEGIN in head or "".join(pieces[5::5]).strip():
+            return None
+        strings = string_params(tools)
+        calls: list[dict] = []
+        args = texts = None
+        section = False
+        for mark, name, key, value in zip(pieces[1::5], pieces[2::5], pieces[3::5], pieces[4::5]):
+            if key is not None:  # a parameter: only inside an invoke
+                if args is None:
+                    return None
+                args[key] = value if key in texts else json_or_text(value)
+            elif name is not None:  # an invoke opens: inside a section, not inside an invoke
+                if not section or args is not None:
+                    return None
+                args, texts = {}, strings.get(name, ())
+                calls.append(make_call(name, args, call_id(text, len(calls))))
+            elif mark == "</invoke>":
+                if args is None:
+                    return None
+                args = None
+            elif args is not None or section is (mark == _BEGIN):  # sections open and close in turn
+                return None
+            else:
+                section = not section
+        return None if section else ParseResult(head.strip(), calls, [])
 
     def _parse(self, text, tools):
         schemas = parameter_schemas(tools)

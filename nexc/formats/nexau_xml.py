@@ -17,11 +17,38 @@ import re
 
 from nexc.formats.base import ParseResult
 from nexc.formats.chatml import ChatMLTextFormat
+from nexc.formats.fastpath import VALUE
 from nexc.formats.messages import dumps, message_content, tool_functions
-from nexc.formats.parsing import call_id, iter_blocks, make_call, outside_text, parameter_schemas, typed_value
+from nexc.formats.parsing import (
+    call_id,
+    iter_blocks,
+    json_or_text,
+    make_call,
+    outside_text,
+    parameter_schemas,
+    string_params,
+    typed_value,
+)
 from nexc.formats.xmlcommon import json_or_raw, value_problems
 
 XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]*")
+
+
+#: the canonical layout as tokens: structural marks, a call's name, a parameter (key, value);
+#: only whitespace may lie between them (see ``fastpath``)
+_TOKENS = re.compile(r"(</?(?:tool_use|use_parallel_tool_calls|parallel_tool|parameter)>)"
+                     r"|<tool_name>([^<>\s]+)</tool_name>"
+                     r"|<([A-Za-z_][A-Za-z0-9_.:-]*)>(" + VALUE + r")</\3>")
+#: (block, stage, mark) → (block, stage): one ``<tool_use>`` or one ``<use_parallel_tool_calls>`` of
+#: ``<parallel_tool>``s; stage 0 between calls, 1 after a call opens, 2 after its name, 3 inside
+#: ``<parameter>``, 4 after it
+_STEPS = {
+    ("", 0, "<tool_use>"): ("single", 1), ("single", 2, "<parameter>"): ("single", 3),
+    ("single", 3, "</parameter>"): ("single", 4), ("single", 4, "</tool_use>"): ("done", 0),
+    ("", 0, "<use_parallel_tool_calls>"): ("parallel", 0), ("parallel", 0, "<parallel_tool>"): ("parallel", 1),
+    ("parallel", 2, "<parameter>"): ("parallel", 3), ("parallel", 3, "</parameter>"): ("parallel", 4),
+    ("parallel", 4, "</parallel_tool>"): ("parallel", 0), ("parallel", 0, "</use_parallel_tool_calls>"): ("done", 0),
+}
 
 
 def _call_body(call: dict) -> str:
@@ -90,6 +117,35 @@ class NexauXml(ChatMLTextFormat):
     def _render_results(self, messages):
         return "\n".join("<tool_result>\n<tool_name>" + str(m.get("name", "")) + "</tool_name>\n<result>"
                          + message_content(m) + "</result>\n</tool_result>" for m in messages)
+
+    def _parse_fast(self, text, tools):
+        if "<tool_use>" not in text and "<use_parallel_tool_calls>" not in text:
+            return ParseResult(text.strip())
+        pieces = _TOKENS.split(text)
+        head = pieces[0]
+        if "<tool_use>" in head or "<use_parallel_tool_calls>" in head or "".join(pieces[5::5]).strip():
+            return None
+        strings = string_params(tools)
+        calls: list[dict] = []
+        block, stage, args, texts = "", 0, None, None
+        for mark, name, key, value in zip(pieces[1::5], pieces[2::5], pieces[3::5], pieces[4::5]):
+            if key is not None:  # a parameter: only inside <parameter>
+                if stage != 3:
+                    return None
+                args[key] = value if key in texts else json_or_text(value)
+            elif name is not None:  # a call's name: right after the call opens
+                if stage != 1:
+                    return None
+                args, texts, stage = {}, strings.get(name, ()), 2
+                calls.append(make_call(name, args, call_id(text, len(calls))))
+            else:
+                step = _STEPS.get((block, stage, mark))
+                if step is None:
+                    return None
+                block, stage = step
+        if block != "done" or text.count("<use_parallel_tool_calls>") != (len(pieces) > 1 and pieces[1] != "<tool_use>"):
+            return None
+        return ParseResult(head.strip(), calls, [])
 
     def _parse(self, text, tools):
         schemas = parameter_schemas(tools)

@@ -10,12 +10,39 @@ raw, other values as JSON.
 """
 from __future__ import annotations
 
+import re
+
 from nexc.formats.base import ParseResult
 from nexc.formats.chatml import ChatMLTextFormat
+from nexc.formats.fastpath import VALUE
 from nexc.formats.messages import dumps, message_content, tool_functions
 from nexc.formats.nexau_xml import XML_NAME, parse_children
-from nexc.formats.parsing import call_id, make_call, outside_text, parameter_schemas, typed_value
+from nexc.formats.parsing import (
+    call_id,
+    json_or_text,
+    make_call,
+    outside_text,
+    parameter_schemas,
+    string_params,
+    typed_value,
+)
 from nexc.formats.xmlcommon import json_or_raw, value_problems
+
+#: the canonical layout as tokens: a child ``<K>V</K>`` (key, value), an opening ``<N>``, a
+#: closing ``</N>``; only whitespace may lie between them (see ``fastpath``)
+_TOKENS = re.compile(r"<([A-Za-z_][A-Za-z0-9_.:-]*)>(" + VALUE + r")</\1>"
+                     r"|<([A-Za-z_][A-Za-z0-9_.:-]*)>|</([A-Za-z_][A-Za-z0-9_.:-]*)>")
+_KNOWN: dict[int, tuple[list, frozenset]] = {}
+
+
+def _known(tools: list[dict]) -> frozenset:
+    """The tool names the parser recognises (memoised by the identity of ``tools``)."""
+    hit = _KNOWN.get(id(tools))
+    if hit is None or hit[0] is not tools:
+        if len(_KNOWN) > 64:
+            _KNOWN.clear()
+        hit = _KNOWN[id(tools)] = (tools, frozenset(n for n in parameter_schemas(tools) if XML_NAME.fullmatch(n)))
+    return hit[1]
 
 
 def _call(call: dict) -> str:
@@ -52,6 +79,41 @@ class OpenRouterXml(ChatMLTextFormat):
 
     def _render_results(self, messages):
         return "\n".join("[" + str(m.get("name", "tool")) + "] Result:\n" + message_content(m) for m in messages)
+
+    def _parse_fast(self, text, tools):
+        if "<" not in text:
+            return ParseResult(text.strip())
+        pieces = _TOKENS.split(text)
+        if "".join(pieces[5::5]).strip():
+            return None
+        strings = string_params(tools)
+        known = _known(tools)
+        calls: list[dict] = []
+        name = args = texts = None
+        for key, value, opened, closed in zip(pieces[1::5], pieces[2::5], pieces[3::5], pieces[4::5]):
+            if key is not None:
+                if name is None:  # outside a call, ``<N>\n</N>`` is a call with no arguments
+                    if key not in known or value.strip():
+                        return None
+                    calls.append(make_call(key, {}, call_id(text, len(calls))))
+                elif key == name:
+                    return None
+                else:
+                    args[key] = value if key in texts else json_or_text(value)
+            elif opened is not None:
+                if name is not None or opened not in known:
+                    return None
+                name, args, texts = opened, {}, strings.get(opened, ())
+                calls.append(make_call(name, args, call_id(text, len(calls))))
+            elif closed != name:
+                return None
+            else:
+                name = None
+        # every ``<N>`` of a known tool must be a call's opening: any other one (in the text
+        # before the calls, in a value, as a key) changes which spans the general parser takes
+        if name is not None or sum(text.count("<" + n + ">") for n in known) != len(calls):
+            return None
+        return ParseResult(pieces[0].strip(), calls, [])
 
     def _parse(self, text, tools):
         schemas = parameter_schemas(tools)

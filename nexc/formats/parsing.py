@@ -3,13 +3,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from operator import is_
 from typing import Any, Iterator
 
-from nexc.formats.messages import tool_functions
+from nexc.formats.messages import canonical_tools, tool_functions
 
 _DECODE = json.JSONDecoder().decode
+#: the C scanner behind ``json.loads``: ``(value, end)`` of the JSON value at an index
+_SCAN = json.JSONDecoder().scan_once
+_JSON_WS = " \t\n\r"
 
 _last_digest: tuple[str | None, int] = (None, 0)
+#: an empty 5-byte BLAKE2b state; copying it skips the constructor's parameter setup
+_BLAKE2B_5 = hashlib.blake2b(digest_size=5)
 
 
 def call_id(text: str, index: int) -> str:
@@ -20,9 +26,11 @@ def call_id(text: str, index: int) -> str:
     if last[0] is text:
         digest = last[1]
     else:
-        digest = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=5).digest(), "big")
+        h = _BLAKE2B_5.copy()
+        h.update(text.encode())
+        digest = int.from_bytes(h.digest(), "big")
         _last_digest = (text, digest)
-    return f"{(digest + index * 0x9E3779B1) % 0x1000000000:09x}"
+    return "%09x" % ((digest + index * 0x9E3779B1) % 0x1000000000)
 
 
 def make_call(name: str, arguments: dict, id_: str) -> dict:
@@ -59,6 +67,27 @@ def outside_text(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 _SCHEMA_CACHE: dict[int, tuple[Any, dict]] = {}
+_STRINGS_CACHE: dict[int, tuple[Any, dict]] = {}
+_TOOLS_CACHE: dict[int, tuple[Any, tuple, list]] = {}
+_NO_TOOLS: list[dict] = []
+
+
+def parse_tools(tools: Any) -> list[dict]:
+    """Canonical tools for a parser, memoised by the identity of ``tools`` and of its items (the
+    runtime and the benches pass the same list every turn), so the per-tool maps below are built
+    once per tool list. A list changed in place (items added, removed or replaced) is seen; a
+    tool dict edited in place is not: treat tool declarations as immutable once parsed with."""
+    if tools is None:
+        return _NO_TOOLS
+    hit = _TOOLS_CACHE.get(id(tools))
+    if hit is not None and hit[0] is tools and len(tools) == len(hit[1]) and all(map(is_, tools, hit[1])):
+        return hit[2]
+    canon = canonical_tools(tools) or []
+    if isinstance(tools, (list, tuple)):
+        if len(_TOOLS_CACHE) > 64:
+            _TOOLS_CACHE.clear()
+        _TOOLS_CACHE[id(tools)] = (tools, tuple(tools), canon)
+    return canon
 
 
 def collect_calls(blocks, parse_one) -> tuple[list[dict], list[str], list[tuple[int, int]]]:
@@ -119,6 +148,26 @@ def parameter_schemas(tools: list[dict]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def string_params(tools: list[dict]) -> dict[str, frozenset[str]]:
+    """``{tool name: parameters whose values are raw text}`` (see :func:`is_text_schema`),
+    memoised by identity like :func:`parameter_schemas`."""
+    hit = _STRINGS_CACHE.get(id(tools))
+    if hit is not None and hit[0] is tools:
+        return hit[1]
+    out = {name: frozenset(k for k, schema in props.items() if is_text_schema(schema))
+           for name, props in parameter_schemas(tools).items()}
+    if len(_STRINGS_CACHE) > 64:
+        _STRINGS_CACHE.clear()
+    _STRINGS_CACHE[id(tools)] = (tools, out)
+    return out
+
+
+def is_text_schema(schema: Any) -> bool:
+    """Whether an untyped value under ``schema`` stays raw text (its type is, or may be, string)."""
+    kind = schema.get("type") if isinstance(schema, dict) else None
+    return kind == "string" or (kind is None or not isinstance(kind, str)) and "string" in schema_types(schema)
+
+
 def schema_types(schema: Any) -> set[str]:
     """The JSON types a schema allows (empty: unknown)."""
     if not isinstance(schema, dict):
@@ -164,13 +213,38 @@ def typed_value(text: str, schema: Any, *, python_literals: bool = False) -> Any
     """An untyped XML value typed by its parameter schema: strings stay raw text, other types
     are read as JSON (and, with ``python_literals``, ``True``/``False``/``None``); a parameter
     with no schema is read as JSON when it is JSON, else kept as text."""
-    kind = schema.get("type") if isinstance(schema, dict) else None
-    if kind == "string" or (kind is None or not isinstance(kind, str)) and "string" in schema_types(schema):
+    if is_text_schema(schema):
         return text
     if python_literals and text in _PY_LITERALS:
         return _PY_LITERALS[text]
+    return json_or_text(text)
+
+
+def loads(text: str) -> Any:
+    """``json.loads(text)`` (raising ValueError the same way), straight from the C scanner when
+    ``text`` has no edge whitespace."""
+    if text and text[0] not in _JSON_WS and text[-1] not in _JSON_WS:
+        try:
+            value, end = _SCAN(text, 0)
+        except StopIteration:
+            raise ValueError(f"no JSON value in {text[:50]!r}") from None
+        if end == len(text):
+            return value
+    return _DECODE(text)
+
+
+def json_or_text(text: str) -> Any:
+    """``json.loads(text)``, or ``text`` itself when it is not JSON. Same result as catching
+    ``json.loads``'s ValueError, but the common case (no edge whitespace) goes straight to the C
+    scanner, skipping ``loads``' type checks and whitespace regexes."""
+    if text and text[0] not in _JSON_WS and text[-1] not in _JSON_WS:
+        try:
+            value, end = _SCAN(text, 0)
+        except (StopIteration, ValueError):
+            return text
+        return value if end == len(text) else text
     try:
-        return json.loads(text)
+        return _DECODE(text)
     except ValueError:
         return text
 
@@ -223,7 +297,7 @@ def call_from_object(obj: Any, index: int, seed: str, *, args_keys=("arguments",
         args = {}
     if isinstance(args, str):
         try:
-            args = json.loads(args) if args.strip() else {}
+            args = loads(args) if args.strip() else {}
         except ValueError:
             return None, f"call {index + 1} ({obj['name']}): arguments string is not JSON: {args[:200]!r}"
     if not isinstance(args, dict):

@@ -15,7 +15,9 @@ from nexc.formats.base import ParseResult
 from nexc.formats.chatml import ChatMLTextFormat
 from nexc.formats.messages import dumps, message_content
 from nexc.formats.parsing import call_id, json_value_problems, make_call
+from nexc.formats.pyliteral import read_calls
 
+_ADDRESS = re.compile(r" object at 0x[0-9a-fA-F]+")
 _LIST_START = re.compile(r"\[\s*[A-Za-z_][A-Za-z0-9_.]*\s*\(")
 
 
@@ -72,6 +74,18 @@ class Pythonic(ChatMLTextFormat):
     def _render_results(self, messages):
         return "\n".join(message_content(m) for m in messages)
 
+    def _parse_fast(self, text, tools):
+        if "(" not in text:
+            return ParseResult(text.strip())
+        m = _LIST_START.search(text)
+        if not m:
+            return ParseResult(text.strip())
+        parsed = read_calls(text[m.start():].strip())
+        if parsed is None:
+            return None
+        calls = [make_call(name, args, call_id(text, i)) for i, (name, args) in enumerate(parsed)]
+        return ParseResult(text[:m.start()].strip(), calls, [])
+
     def _parse(self, text, tools):
         m = _LIST_START.search(text)
         if not m:
@@ -85,7 +99,8 @@ class Pythonic(ChatMLTextFormat):
             except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError) as exc:
                 last_err = exc
         else:
-            return ParseResult(text.strip(), [], [f"invalid pythonic call list ({last_err}): {src[:200]!r}"])
+            reason = _ADDRESS.sub("", str(last_err))  # ast names nodes by address: keep errors deterministic
+            return ParseResult(text.strip(), [], [f"invalid pythonic call list ({reason}): {src[:200]!r}"])
         calls = [make_call(name, args, call_id(text, i)) for i, (name, args) in enumerate(parsed)]
         return ParseResult(text[:m.start()].strip(), calls, [])
 

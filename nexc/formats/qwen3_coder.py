@@ -14,12 +14,21 @@ Python ``str()`` (``True``, ``None``, ``1.5``). Consecutive tool results are mer
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from nexc.formats.base import Format, ParseResult
 from nexc.formats.messages import dumps, message_content, tool_functions
 from nexc.formats.parsing import (
-    call_id, collect_calls, iter_blocks, make_call, outside_text, parameter_schemas, typed_value,
+    call_id,
+    collect_calls,
+    iter_blocks,
+    json_or_text,
+    make_call,
+    outside_text,
+    parameter_schemas,
+    string_params,
+    typed_value,
 )
 from nexc.formats.xmlcommon import value_problems
 
@@ -78,6 +87,18 @@ def _call(call: dict) -> str:
     return ("<tool_call>\n<function=" + fn["name"] + ">\n"
             + "".join("<parameter=" + k + ">\n" + spell(v) + "\n</parameter>\n" for k, v in fn["arguments"].items())
             + "</function>\n</tool_call>")
+
+
+#: the canonical layout as tokens: a call opening (its name), a parameter (key, value with the
+#: template's newlines cut), a call closing. Names and keys hold no ``<``, ``>`` or whitespace;
+#: values hold no ``</`` (so no close tag of any kind) and end before the template's newline.
+#: Between tokens :meth:`Qwen3Coder._parse_fast` allows only whitespace, which ``_parse``
+#: ignores inside a block and strips outside one: on such text both read the same calls.
+_TOKENS = re.compile(
+    r"<tool_call>\n<function=([^<>\s]*)>\n"
+    r"|<parameter=([^<>\s]*)>\n((?:[^<\n]++|\n(?!</)|<(?!/))*+)\n</parameter>\n"
+    r"|</function>\n</tool_call>")
+_PY_LITERALS = {"True": True, "False": False, "None": None}
 
 
 class Qwen3Coder(Format):
@@ -140,6 +161,35 @@ class Qwen3Coder(Format):
 
     def _render_results(self, messages):
         return "".join("<tool_response>\n" + message_content(m) + "\n</tool_response>\n" for m in messages)
+
+    def _parse_fast(self, text, tools):
+        if "<tool_call>" not in text:
+            return None if "<function=" in text else ParseResult(text.strip())
+        pieces = _TOKENS.split(text)
+        head = pieces[0]
+        if "<tool_call>" in head or "".join(pieces[4::4]).strip():
+            return None
+        strings = string_params(tools)
+        calls: list[dict] = []
+        args = texts = None
+        for name, key, value in zip(pieces[1::4], pieces[2::4], pieces[3::4]):
+            if key is not None:  # a parameter: only inside a call
+                if args is None:
+                    return None
+                if key in texts:
+                    args[key] = value
+                else:
+                    args[key] = _PY_LITERALS[value] if value in _PY_LITERALS else json_or_text(value)
+            elif name is not None:  # a call opens: not inside another
+                if args is not None:
+                    return None
+                args, texts = {}, strings.get(name, ())
+                calls.append(make_call(name, args, call_id(text, len(calls))))
+            elif args is None:  # a call closes: only an open one
+                return None
+            else:
+                args = None
+        return None if args is not None else ParseResult(head.strip(), calls, [])
 
     def _parse(self, text, tools):
         schemas = parameter_schemas(tools)
