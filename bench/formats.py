@@ -1,6 +1,9 @@
 """Benchmark of the tool-call formats (run: ``python bench/formats.py``).
 
-For every format: render and parse throughput on generated assistant turns, and — for formats
+For every format: render and parse throughput on generated assistant turns (parse twice: keeping
+all results in a list, as a batch job would, and one at a time, as the runtime does — keeping
+10,000 results alive makes the collector revisit them, a cost of the caller's retention more
+than of the parser), and — for formats
 that reproduce a real chat template — whole-conversation rendering against transformers'
 ``render_jinja_template`` with the real template on the same conversations, in the same run.
 Figures are medians over ``--repeat`` runs. Needs ``../shared/vectors`` and transformers for the
@@ -59,6 +62,13 @@ def _reference_renderer(template_name: str):
         conversations=[messages], tools=tools, chat_template=source, **kw)[0][0]
 
 
+def _parse_each(fmt, texts, tools) -> None:
+    """Parse every text, dropping each result before the next (the runtime's pattern)."""
+    parse = fmt.parse_assistant
+    for text in texts:
+        parse(text, tools)
+
+
 def bench_format(fid: str, turns: int, conversations: int, repeat: int, compare: bool = True) -> dict:
     fmt = get_format(fid)
     rng = random.Random(f"bench:{fid}")
@@ -73,6 +83,7 @@ def bench_format(fid: str, turns: int, conversations: int, repeat: int, compare:
         "format": fid,
         "render_turns_per_s": _median_rate(lambda: [fmt.render_assistant(m) for m in msgs], turns, repeat),
         "parse_turns_per_s": _median_rate(lambda: [fmt.parse_assistant(t, tool_list) for t in texts], turns, repeat),
+        "parse_streamed_turns_per_s": _median_rate(lambda: _parse_each(fmt, texts, tool_list), turns, repeat),
     }
     reference = _reference_renderer(fmt.matches_template) if fmt.matches_template and compare else None
     if reference is not None:
@@ -110,14 +121,18 @@ def main(argv=None) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    print(f"{'format':<18} {'render turns/s':>15} {'parse turns/s':>14} {'conv/s nexc':>12} "
+    print(f"{'format':<18} {'render turns/s':>15} {'parse turns/s':>14} {'parse streamed':>15} {'conv/s nexc':>12} "
           f"{'conv/s transformers':>20} {'speedup':>8}")
     for r in rows:
         conv = (f"{r['conv_nexc_per_s']:>12,.0f} {r['conv_transformers_per_s']:>20,.0f} {r['speedup']:>7.1f}x"
                 if "speedup" in r else f"{'-':>12} {'-':>20} {'-':>8}")
-        print(f"{r['format']:<18} {r['render_turns_per_s']:>15,.0f} {r['parse_turns_per_s']:>14,.0f} {conv}")
+        print(f"{r['format']:<18} {r['render_turns_per_s']:>15,.0f} {r['parse_turns_per_s']:>14,.0f} "
+              f"{r['parse_streamed_turns_per_s']:>15,.0f} {conv}")
     speedups = [r["speedup"] for r in rows if "speedup" in r]
-    print(f"\nmedian parse throughput: {statistics.median(r['parse_turns_per_s'] for r in rows):,.0f} turns/s; "
+    print(f"\nmedian parse throughput: {statistics.median(r['parse_turns_per_s'] for r in rows):,.0f} turns/s "
+          f"(min {min(r['parse_turns_per_s'] for r in rows):,.0f}; streamed: median "
+          f"{statistics.median(r['parse_streamed_turns_per_s'] for r in rows):,.0f}, "
+          f"min {min(r['parse_streamed_turns_per_s'] for r in rows):,.0f}); "
           f"median render throughput: {statistics.median(r['render_turns_per_s'] for r in rows):,.0f} turns/s"
           + (f"; median speedup over transformers: {statistics.median(speedups):.1f}x (min {min(speedups):.1f}x)"
              if speedups else ""))

@@ -34,21 +34,15 @@ from nexc.formats.xmlcommon import json_or_raw, value_problems
 XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]*")
 
 
-#: the canonical layout as tokens: structural marks, a call's name, a parameter (key, value);
-#: only whitespace may lie between them (see ``fastpath``)
-_TOKENS = re.compile(r"(</?(?:tool_use|use_parallel_tool_calls|parallel_tool|parameter)>)"
-                     r"|<tool_name>([^<>\s]+)</tool_name>"
-                     r"|<([A-Za-z_][A-Za-z0-9_.:-]*)>(" + VALUE + r")</\3>")
-#: (block, stage, mark) → (block, stage): one ``<tool_use>`` or one ``<use_parallel_tool_calls>`` of
-#: ``<parallel_tool>``s; stage 0 between calls, 1 after a call opens, 2 after its name, 3 inside
-#: ``<parameter>``, 4 after it
-_STEPS = {
-    ("", 0, "<tool_use>"): ("single", 1), ("single", 2, "<parameter>"): ("single", 3),
-    ("single", 3, "</parameter>"): ("single", 4), ("single", 4, "</tool_use>"): ("done", 0),
-    ("", 0, "<use_parallel_tool_calls>"): ("parallel", 0), ("parallel", 0, "<parallel_tool>"): ("parallel", 1),
-    ("parallel", 2, "<parameter>"): ("parallel", 3), ("parallel", 3, "</parameter>"): ("parallel", 4),
-    ("parallel", 4, "</parallel_tool>"): ("parallel", 0), ("parallel", 0, "</use_parallel_tool_calls>"): ("done", 0),
-}
+#: the canonical layout as tokens: a call opening up to its ``<parameter>`` (kind, name), its
+#: closing, the parallel wrapper's tags, a parameter (key, value; a key that is a structural tag
+#: would end a block early in the general parser). Only whitespace may lie between them.
+_TOKENS = re.compile(
+    r"<(tool_use|parallel_tool)>\s*<tool_name>([^<>\s]+)</tool_name>\s*<parameter>"  # 1 call kind, 2 name
+    r"|</parameter>\s*</(tool_use|parallel_tool)>"                                   # 3 call kind closing
+    r"|<(/?)use_parallel_tool_calls>"                                                 # 4 the wrapper
+    r"|<(?!(?:parameter|tool_use|parallel_tool|use_parallel_tool_calls)>)"            # 5 key, 6 value
+    r"([A-Za-z_][A-Za-z0-9_.:-]*)>(" + VALUE + r")</\5>")
 
 
 def _call_body(call: dict) -> str:
@@ -123,27 +117,38 @@ class NexauXml(ChatMLTextFormat):
             return ParseResult(text.strip())
         pieces = _TOKENS.split(text)
         head = pieces[0]
-        if "<tool_use>" in head or "<use_parallel_tool_calls>" in head or "".join(pieces[5::5]).strip():
+        if "<tool_use>" in head or "<use_parallel_tool_calls>" in head or "".join(pieces[7::7]).strip():
             return None
         strings = string_params(tools)
         calls: list[dict] = []
-        block, stage, args, texts = "", 0, None, None
-        for mark, name, key, value in zip(pieces[1::5], pieces[2::5], pieces[3::5], pieces[4::5]):
-            if key is not None:  # a parameter: only inside <parameter>
-                if stage != 3:
+        # "" (nothing yet), "single" (in the <tool_use>), "parallel" (in the wrapper), "done"
+        state, parallel, args, texts = "", False, None, None
+        for opener, name, closer, wrapper, key, value in zip(
+                pieces[1::7], pieces[2::7], pieces[3::7], pieces[4::7], pieces[5::7], pieces[6::7]):
+            if key is not None:  # a parameter: only inside a call
+                if args is None:
                     return None
                 args[key] = value if key in texts else json_or_text(value)
-            elif name is not None:  # a call's name: right after the call opens
-                if stage != 1:
+            elif name is not None:  # a call opens: <tool_use> first and alone, <parallel_tool> in the wrapper
+                if args is not None or state != ("" if opener == "tool_use" else "parallel"):
                     return None
-                args, texts, stage = {}, strings.get(name, ()), 2
+                if opener == "tool_use":
+                    state = "single"
+                args, texts = {}, strings.get(name, ())
                 calls.append(make_call(name, args, call_id(text, len(calls))))
-            else:
-                step = _STEPS.get((block, stage, mark))
-                if step is None:
+            elif closer is not None:  # the open call closes
+                if args is None or closer != ("tool_use" if state == "single" else "parallel_tool"):
                     return None
-                block, stage = step
-        if block != "done" or text.count("<use_parallel_tool_calls>") != (len(pieces) > 1 and pieces[1] != "<tool_use>"):
+                args = None
+                if state == "single":
+                    state = "done"
+            elif args is None and state == ("" if wrapper == "" else "parallel"):
+                parallel = parallel or wrapper == ""
+                state = "parallel" if wrapper == "" else "done"
+            else:
+                return None
+        # the general parser cuts wrappers out first: one hiding in a value would change that
+        if state != "done" or text.count("<use_parallel_tool_calls>") != parallel:
             return None
         return ParseResult(head.strip(), calls, [])
 

@@ -93,8 +93,13 @@ class _Reader:
             key = p[self.pos + 1]
             if key is None or key in _KEYWORDS or p[self.pos + _STRIDE + 5] != "=":
                 raise _Unsupported
-            self.pos += 2 * _STRIDE
-            args[key] = self.value(0)
+            i = self.pos + 2 * _STRIDE
+            if p[i + 2] is not None and "\\" not in p[i + 2]:  # the common case inline: a plain '…'
+                args[key] = p[i + 2]
+                self.pos = i + _STRIDE
+            else:
+                self.pos = i
+                args[key] = self.value(0)
             mark = p[self.pos + 5]
             self.pos += _STRIDE
             if mark == ")":
