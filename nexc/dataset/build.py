@@ -27,9 +27,9 @@ from typing import Any, Callable, Iterable
 from nexc.dataset import manifest as mf
 from nexc.dataset.records import (Record, RecordProblem, Skip, expand_inputs, group_key, is_llm_call, iter_lines,
                                   load, parse_record)
-from nexc.dataset.render import SpanError, render
+from nexc.dataset.render import SpanError, may_hold_markers, render
 from nexc.dataset.store import IdIndex, SampleFile, encode, sample_id
-from nexc.dataset.validate import check_format, check_record
+from nexc.dataset.validate import Lru, check_format, check_record
 from nexc.formats.base import Format, RenderError
 from nexc.formats.convert import relink_ids
 from nexc.formats.messages import dumps
@@ -129,6 +129,14 @@ def _message_out(m: dict) -> dict:
     return out
 
 
+def _sample_json(messages_json: list[str], tools_key: str | None, text: str, spans: list, fmt_id: str,
+                 meta: dict) -> str:
+    """``encode({"messages": …, "tools": …, "text": …, "assistant_spans": …, "format": …, "meta": …})``
+    with the messages already encoded (the same text: compact separators, insertion order)."""
+    return ('{"messages":[' + ",".join(messages_json) + '],"tools":' + encode(tools_key) + ',"text":' + encode(text)
+            + ',"assistant_spans":' + encode(spans) + ',"format":' + encode(fmt_id) + ',"meta":' + encode(meta) + "}")
+
+
 def _id(v: Any) -> str | None:
     return None if v is None else str(v)
 
@@ -181,8 +189,9 @@ def build_dataset(inputs: Iterable[str | Path], formats: Iterable[str], out_dir:
                   verify: bool = False, progress: Callable[[int], None] | None = None) -> BuildReport:
     """Build (or resume) the dataset in ``out_dir`` from trajectory files/folders ``inputs`` for
     every format in ``formats``; see the module docstring. ``template_kwargs`` override the
-    formats' default template variables (``bos_token`` …). ``verify`` also renders every sample
-    with the format's Python renderer and drops it (``template-mismatch``) if the texts differ."""
+    formats' default template variables (``bos_token`` …). Samples are rendered by the formats'
+    Python renderers; ``verify`` also renders each with its chat template and drops it
+    (``template-mismatch``) if the text or the spans differ."""
     if granularity not in GRANULARITIES:
         raise DatasetError(f"unknown granularity {granularity!r}; use one of {', '.join(GRANULARITIES)}")
     try:
@@ -242,7 +251,7 @@ def build_dataset(inputs: Iterable[str | Path], formats: Iterable[str], out_dir:
             except RecordProblem as p:
                 drop(targets, p, source, obj, None)
                 continue
-            _process(record, source, targets, granularity, drop, verify)
+            _process(record, source, targets, granularity, drop, verify, may_hold_markers(line))
     finally:
         dropped_fh.close()
         for t in targets:
@@ -251,8 +260,22 @@ def build_dataset(inputs: Iterable[str | Path], formats: Iterable[str], out_dir:
     return report
 
 
-def _process(record: Record, source: str, targets: list[_Target], granularity: str, drop, verify: bool) -> None:
+_TOOLS = Lru(256)
+
+
+def _intern_tools(tools: list[dict] | None, key: str) -> list[dict] | None:
+    """One list object per distinct toolset (by its JSON), so the formats' memoised tool
+    declarations (keyed on the list's identity) are rendered once per toolset, not per record."""
+    if tools is None:
+        return None
+    found = _TOOLS.get(key)
+    return found if found is not None else _TOOLS.put(key, tools)
+
+
+def _process(record: Record, source: str, targets: list[_Target], granularity: str, drop, verify: bool,
+             suspect: bool) -> None:
     tools_key = dumps(record.tools)
+    tools = _intern_tools(record.tools, tools_key)
     content_key = None if record.span_id is not None else dumps([record.messages, record.tools])
     common: RecordProblem | None = None
     try:
@@ -280,14 +303,14 @@ def _process(record: Record, source: str, targets: list[_Target], granularity: s
         fmt = t.fmt
         try:
             messages = relink_ids(record.messages, fmt)
-            check_format(fmt, messages, record.tools, tools_key)
-            text, spans = render(fmt, messages, record.tools, verify=verify, tools_json=tools_key, **t.kwargs)
+            written = [encode(_message_out(m)) for m in messages]  # also the messages' cache keys
+            check_format(fmt, messages, record.tools, tools_key, written)
+            text, spans = render(fmt, messages, tools, verify=verify, tools_json=tools_key, check_markers=suspect,
+                                 **t.kwargs)
             if not spans:
                 raise RecordProblem("no-loss-tokens", "the chat template marks no assistant output in this sample")
-            line = encode({"messages": [_message_out(m) for m in messages],
-                           "tools": None if record.tools is None else tools_key,
-                           "text": text, "assistant_spans": spans, "format": fmt.id, "meta": record.meta()})
-            t.file.write(sid, line)
+            t.file.write(sid, _sample_json(written, None if record.tools is None else tools_key, text, spans,
+                                           fmt.id, record.meta()))
         except RecordProblem as p:
             drop([t], p, source, record, fmt.id)
             continue

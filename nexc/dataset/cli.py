@@ -32,7 +32,8 @@ def _template_vars(values: tuple[str, ...]) -> dict[str, object]:
 @click.option("--template-var", "template_vars", multiple=True, metavar="KEY=VALUE",
               help="A chat-template variable (bos_token, eos_token, date_string …), repeatable.")
 @click.option("--verify", is_flag=True,
-              help="Also render every sample with the format's Python renderer and drop it if the texts differ.")
+              help="Also render every sample with its chat template (Jinja) and drop it if the text or the spans "
+                   "differ from the Python renderer's.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def build(trajectories, formats, output, granularity, template_vars, verify, quiet):
     """Read TRAJECTORIES (JSON Lines files or folders of them) and write OUTPUT/<format>/data.jsonl

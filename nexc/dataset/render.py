@@ -1,22 +1,24 @@
-"""Training text and loss spans, straight from a format's chat template.
+"""Training text and loss spans: the characters a chat template's ``{% generation %}`` blocks produce.
 
 The ``{% generation %}`` block of a chat template is what ``transformers`` masks in (its
-``return_assistant_tokens_mask``). To get exactly those characters, the template is compiled here
-with a ``generation`` extension that wraps each block's output in two Unicode noncharacters
-(U+FDD0 … U+FDD1); one pass over the output removes them and records where they were. The result
-is the template's own text and spans, with no heuristics about where a turn begins or ends.
+``return_assistant_tokens_mask``). The build takes text and spans from the format's Python
+renderer (:func:`render_spans`): every built-in renderer writes two Unicode noncharacters (U+FDD0 …
+U+FDD1) where its template's generation blocks begin and end when asked (``marks``), and one pass
+over the output removes them and records where they were. Its text is ``render_conversation``'s,
+byte-equal to the template's (tests/formats), and its spans equal the template's own
+(tests/dataset/test_spans.py).
 
-The template is rendered by a plain (non-sandboxed) Jinja environment: the templates are nexc's
-own (or an installed plugin's), so the sandbox that ``transformers`` needs for templates from the
-Hub only costs time here. Filters and globals are those of ``transformers``' environment, so the
-text is the text ``apply_chat_template`` renders. :func:`render` then checks it against the
-format's Python renderer on request (``verify``; the format tests prove the two equal on random
-conversations, so the build does not pay for it by default).
+The template itself can be rendered the same way (:func:`render_marked`): compiled here with a
+``generation`` extension that writes the same two markers, by a plain (non-sandboxed) Jinja
+environment with ``transformers``' filters and globals, so the text is the text
+``apply_chat_template`` renders. :func:`render` uses it for ``verify`` (both must agree) and for
+plugin formats whose renderers do not write markers.
 """
 from __future__ import annotations
 
 import inspect
 import json
+import re
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -151,25 +153,61 @@ def render_marked(fmt: Format, messages: list[dict], tools: list[dict] | None, *
     return split_spans(marked)
 
 
+def render_spans(fmt: Format, messages: list[dict], tools: list[dict] | None, *, tools_json: str | None = None,
+                 check_markers: bool = True, **kwargs: Any) -> tuple[str, list[list[int]]]:
+    """``(text, spans)`` from the format's Python renderer, which writes the markers itself where
+    its chat template has ``{% generation %}`` blocks (``marks``): the text is
+    ``render_conversation``'s, the spans are the template's (``tests/dataset/test_spans.py``).
+    ``tools_json``: ``tools`` already encoded; ``check_markers=False``: the caller has made sure
+    that no marker character is in the input (:func:`may_hold_markers` on the raw record)."""
+    if check_markers and has_markers(messages, tools, tools_json, kwargs):
+        raise SpanError("the conversation contains U+FDD0/U+FDD1, reserved for span marking")
+    return split_spans(fmt.render_conversation(messages, tools, marks=(OPEN, CLOSE), **kwargs))
+
+
+def has_markers(messages: list[dict], tools: list[dict] | None, tools_json: str | None = None,
+                template_kwargs: dict[str, Any] | None = None) -> bool:
+    """Whether a marker character is anywhere in what a renderer may write."""
+    texts = [dumps(messages), dumps(tools) if tools_json is None else tools_json,
+             *(v for v in (template_kwargs or {}).values() if isinstance(v, str))]
+    return any(OPEN in t or CLOSE in t for t in texts)
+
+
+#: a marker character escaped in JSON text
+_ESCAPED_MARKER = re.compile(r"\\u[fF][dD][dD][01]")
+
+
+def may_hold_markers(json_text: str) -> bool:
+    """Whether JSON text (a raw record) may decode to something holding a marker character (raw or
+    escaped): substring scans, so the build checks decoded records (:func:`has_markers`) only when
+    it says so."""
+    if OPEN in json_text or CLOSE in json_text:
+        return True
+    return "\\u" in json_text and _ESCAPED_MARKER.search(json_text) is not None
+
+
 def render(fmt: Format, messages: list[dict], tools: list[dict] | None, *, verify: bool = False,
-           tools_json: str | None = None, **kwargs: Any) -> tuple[str, list[list[int]]]:
+           tools_json: str | None = None, check_markers: bool = True, **kwargs: Any) -> tuple[str, list[list[int]]]:
     """The training text of a conversation and the character spans of its assistant output, as the
-    chat template renders them and its generation markers select them (``RenderError`` when the
-    template refuses the conversation). With ``verify``, the text is also compared with
-    ``fmt.render_conversation``: :class:`SpanError` when they disagree (a bug in one of them)."""
+    chat template's generation markers select them (``RenderError`` when the format refuses the
+    conversation), computed by the format's Python renderer (:func:`render_spans`). With
+    ``verify``, the chat template is rendered too and both must give the same text and spans:
+    :class:`SpanError` when they disagree (a bug in one of them)."""
     try:
-        text, spans = render_marked(fmt, messages, tools, tools_json=tools_json, **kwargs)
+        if not fmt.marks_generation:  # a plugin format: its template is the only source of spans
+            return render_marked(fmt, messages, tools, tools_json=tools_json, **kwargs)
+        text, spans = render_spans(fmt, messages, tools, tools_json=tools_json, check_markers=check_markers, **kwargs)
+        if not verify:
+            return text, spans
+        expected, expected_spans = render_marked(fmt, messages, tools, tools_json=tools_json, **kwargs)
     except jinja2.exceptions.TemplateError as exc:
         raise RenderError(f"the chat template refuses the conversation: {exc}") from None
-    if not verify:
-        return text, spans
-    expected = fmt.render_conversation(messages, tools, **kwargs)
-    if OPEN in expected or CLOSE in expected:
-        raise SpanError("the conversation contains U+FDD0/U+FDD1, reserved for span marking")
     if text != expected:
         at = next((i for i, (a, b) in enumerate(zip(text, expected)) if a != b), min(len(text), len(expected)))
         raise SpanError(f"the chat template and the format's renderer disagree at character {at}: "
-                        f"{text[at:at + 40]!r} vs {expected[at:at + 40]!r}")
+                        f"{expected[at:at + 40]!r} vs {text[at:at + 40]!r}")
+    if spans != expected_spans:
+        raise SpanError(f"the chat template marks {expected_spans}, the format's renderer {spans}")
     return text, spans
 
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-import json
 import os
 from array import array
 from bisect import bisect_left
 from pathlib import Path
 from typing import IO
+
+from nexc.formats.messages import compact_encoder
 
 _PREFIX = '{"id":"'
 
@@ -126,4 +127,4 @@ class SampleFile:
 
 
 #: JSON text of an object as written to the data files (compact, ``ensure_ascii=False``, insertion order)
-encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+encode = compact_encoder(":", ",")

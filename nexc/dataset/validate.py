@@ -20,7 +20,7 @@ from nexc.formats.base import Format
 from nexc.formats.messages import dumps
 
 
-class _Lru(OrderedDict):
+class Lru(OrderedDict):
     """A small LRU map (bounded, so memory stays flat on long inputs)."""
 
     def __init__(self, size: int) -> None:
@@ -34,7 +34,7 @@ class _Lru(OrderedDict):
         return value
 
 
-_TOOLSETS = _Lru(256)
+_TOOLSETS = Lru(256)
 
 
 def _toolset(tools: list[dict] | None, key: str) -> dict[str, Any]:
@@ -56,7 +56,7 @@ def _toolset(tools: list[dict] | None, key: str) -> dict[str, Any]:
     return _TOOLSETS.put(key, out)
 
 
-_SCHEMAS = _Lru(1024)
+_SCHEMAS = Lru(1024)
 
 
 def _validator(name: str, schema: dict):
@@ -113,7 +113,7 @@ def check_record(record: Record, tools_key: str) -> None:
             v = toolset[name]
             if isinstance(v, RecordProblem):
                 raise v
-            if v is not None:
+            if v is not None and not surely_valid(v.schema, args):
                 key = (tools_key, name, dumps(args))
                 found = _ARGS.get(key)
                 if found is None:
@@ -124,20 +124,80 @@ def check_record(record: Record, tools_key: str) -> None:
                     raise RecordProblem("invalid-arguments", f"message {i}, call {name!r}, {found}")
 
 
+#: JSON types by the test jsonschema applies, narrowed where unsure (a float is never "surely" an integer)
+_IS_TYPE = {"string": lambda v: type(v) is str, "integer": lambda v: type(v) is int,
+            "number": lambda v: type(v) is int or type(v) is float, "boolean": lambda v: type(v) is bool,
+            "null": lambda v: v is None, "object": lambda v: type(v) is dict, "array": lambda v: type(v) is list}
+_ANNOTATIONS = frozenset({"description", "title", "default", "examples", "$comment", "deprecated", "readOnly",
+                          "writeOnly"})
+
+
+def surely_valid(schema: Any, value: Any, depth: int = 0) -> bool:
+    """True only when ``value`` satisfies ``schema`` for certain, judged on the keywords tool
+    schemas mostly use (``type``, ``properties``, ``required``, ``items``,
+    ``additionalProperties``, string ``enum``s, annotations); False means "not known" — the
+    caller asks jsonschema, which also words the error. Never True where jsonschema would object."""
+    if schema is True:
+        return True
+    if type(schema) is not dict or depth > 32:
+        return False
+    for key, sub in schema.items():
+        if key == "type":
+            if type(sub) is str:
+                check = _IS_TYPE.get(sub)
+                if check is None or not check(value):
+                    return False
+            elif type(sub) is not list or not any(type(k) is str and k in _IS_TYPE and _IS_TYPE[k](value) for k in sub):
+                return False
+        elif key == "properties":
+            if type(sub) is not dict:
+                return False
+            if type(value) is dict:
+                for name, item in value.items():
+                    if name in sub and not surely_valid(sub[name], item, depth + 1):
+                        return False
+        elif key == "required":
+            if type(sub) is not list:
+                return False
+            if type(value) is dict:
+                for name in sub:
+                    if name not in value:
+                        return False
+        elif key == "items":
+            if type(value) is list:
+                for item in value:
+                    if not surely_valid(sub, item, depth + 1):
+                        return False
+        elif key == "additionalProperties":
+            if type(value) is dict:
+                props = schema.get("properties", {})
+                for name, item in value.items():
+                    if name not in props and not surely_valid(sub, item, depth + 1):
+                        return False
+        elif key == "enum":
+            if type(sub) is not list or type(value) is not str or value not in sub or any(type(e) is not str for e in sub):
+                return False
+        elif key not in _ANNOTATIONS:
+            return False
+    return True
+
+
 #: (toolset, tool, arguments) → "" or the first schema error (a run's history repeats in every sample)
-_ARGS = _Lru(2048)
+_ARGS = Lru(2048)
 
 
-_VERDICTS = _Lru(1024)
+_VERDICTS = Lru(1024)
 
 
-def check_format(fmt: Format, messages: list[dict], tools: list[dict] | None, tools_key: str) -> None:
+def check_format(fmt: Format, messages: list[dict], tools: list[dict] | None, tools_key: str,
+                 message_keys: list[str] | None = None) -> None:
     """Every message survives ``fmt`` (render → parse); results are cached per message, since
-    one-sample-per-call datasets repeat a run's history in every sample."""
+    one-sample-per-call datasets repeat a run's history in every sample. ``message_keys``: a JSON
+    text per message, if the caller has them (else the messages are encoded here)."""
     for i, m in enumerate(messages):
         if m["role"] != "assistant":  # the checks are about what the model writes
             continue
-        key = (fmt.id, tools_key, dumps(m))
+        key = (fmt.id, tools_key, dumps(m) if message_keys is None else message_keys[i])
         problems = _VERDICTS.get(key)
         if problems is None:
             problems = _VERDICTS.put(key, tuple(fmt.check_representable(m, tools)))

@@ -8,11 +8,16 @@ the ``_render_*``/``_parse`` hooks; the public methods here add the guarantees e
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import is_
 from typing import Any, ClassVar
 
 from nexc.formats.messages import canonical_messages, canonical_tools, message_content
 from nexc.formats.parsing import parse_tools
 from nexc.formats.templates import load_chat_template
+
+
+#: (format, tools) identities → (tools, its items, rendered declarations); see ``Format._tools_text``
+_TOOLS_TEXT: dict[tuple[int, int], tuple[list, tuple, str]] = {}
 
 
 class RenderError(ValueError):
@@ -65,6 +70,10 @@ class Format:
     id_pattern: ClassVar[str | None] = None
     #: the model may write ``<think>…</think>`` before its answer (split off as ``reasoning``)
     thinking: ClassVar[bool] = False
+    #: ``_render_conversation`` honours ``marks=(open, close)``: it writes ``open``/``close`` exactly
+    #: where its chat template's ``{% generation %}`` blocks begin and end (the dataset build takes
+    #: training spans from it; formats without it get their spans from rendering the template)
+    marks_generation: ClassVar[bool] = False
 
     @property
     def id(self) -> str:
@@ -167,7 +176,7 @@ class Format:
         base = system_prompt or ""
         if not tools:
             return base
-        block = self._render_tools(tools)
+        block = self._tools_text(tools)
         return f"{base}\n\n{block}" if base else block
 
     @property
@@ -176,8 +185,24 @@ class Format:
         assistant output; its rendering equals :meth:`render_conversation`."""
         return load_chat_template(self.template_name)
 
+    def _tools_text(self, tools: list[dict]) -> str:
+        """``_render_tools(tools)``, memoised by the identity of ``tools`` and of its items (a
+        dataset renders the same toolset for every call of a run; the runtime every turn)."""
+        key = (id(self), id(tools))
+        hit = _TOOLS_TEXT.get(key)
+        if hit is not None and hit[0] is tools and len(tools) == len(hit[1]) and all(map(is_, tools, hit[1])):
+            return hit[2]
+        text = self._render_tools(tools)
+        if len(_TOOLS_TEXT) > 256:
+            _TOOLS_TEXT.clear()
+        _TOOLS_TEXT[key] = (tools, tuple(tools), text)
+        return text
+
     # ---- hooks ------------------------------------------------------------------------------
     def _render_conversation(self, messages, tools, *, add_generation_prompt, **kw) -> str:
+        """The conversation's text. Formats with :attr:`marks_generation` take ``marks=(open,
+        close)`` (default ``("", "")``) and write them around each assistant message's output, where
+        the chat template's ``{% generation %}`` block is."""
         raise NotImplementedError
 
     def _render_tools(self, tools: list[dict]) -> str:

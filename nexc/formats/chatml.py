@@ -10,12 +10,14 @@ from nexc.formats.messages import message_content
 class ChatMLTextFormat(Format):
     """A format whose training text is ChatML with calls written as text."""
 
+    marks_generation = True
     stop_sequences = ("<|im_end|>",)
     #: role of the turn carrying tool results; consecutive results share one turn when merged
     results_role = "user"
     merge_results = True
 
-    def _render_conversation(self, messages, tools, *, add_generation_prompt, **kw):
+    def _render_conversation(self, messages, tools, *, add_generation_prompt, marks=("", ""), **kw):
+        o, c = marks
         out = []
         start = 0
         system = None
@@ -29,7 +31,7 @@ class ChatMLTextFormat(Format):
             m = messages[i]
             role = m.get("role")
             if role == "assistant":
-                out.append("<|im_start|>assistant\n" + self._render_assistant(m) + "<|im_end|>\n")
+                out.append("<|im_start|>assistant\n" + o + self._render_assistant(m) + "<|im_end|>" + c + "\n")
             elif role == "tool":
                 j = i + 1
                 if self.merge_results:

@@ -39,6 +39,7 @@ def _fast_call(body: str, index: int, seed: str) -> dict | None:
 class DeepSeekV31(Format):
     """DeepSeek-V3.1 (``deepseek-ai-DeepSeek-V3.1.jinja``)."""
 
+    marks_generation = True
     name = "deepseek_v31"
     description = "DeepSeek-V3.1: <｜tool▁call▁begin｜>N<｜tool▁sep｜>{json}<｜tool▁call▁end｜>"
     matches_template = "deepseek-ai-DeepSeek-V3.1.jinja"
@@ -63,7 +64,9 @@ class DeepSeekV31(Format):
         return "\n".join(lines)
 
     def _render_conversation(self, messages, tools, *, add_generation_prompt,
-                             bos_token="<｜begin▁of▁sentence｜>", thinking=None, enable_thinking=None, **kw):
+                             bos_token="<｜begin▁of▁sentence｜>", thinking=None, enable_thinking=None,
+                             marks=("", ""), **kw):
+        o, c = marks
         if thinking is None:
             thinking = enable_thinking if enable_thinking is not None else False
         systems = [m["content"] for m in messages if m.get("role") == "system"]
@@ -78,7 +81,7 @@ class DeepSeekV31(Format):
                 if is_last_user:
                     out.append("<｜Assistant｜><think></think>")
                 is_last_user = is_tool = False
-                out.append(m["content"] + _calls(m) + EOS)
+                out.append(o + m["content"] + _calls(m) + EOS + c)
             elif role == "assistant":
                 if is_last_user:
                     out.append("<｜Assistant｜>" + ("<think>" if m.get("prefix") and thinking else "<think></think>"))
@@ -88,7 +91,7 @@ class DeepSeekV31(Format):
                     is_tool = False
                 elif "</think>" in content:
                     content = content.split("</think>", 1)[1]
-                out.append(content + EOS)
+                out.append(o + content + EOS + c)
             elif role == "tool":
                 is_last_user, is_tool = False, True
                 out.append(OUT_BEGIN + m["content"] + OUT_END)

@@ -60,6 +60,7 @@ def _split_think(content: str) -> tuple[str, str]:
 class Glm45(Format):
     """GLM-4.5 / GLM-4.6 (``GLM-4.6.jinja``)."""
 
+    marks_generation = True
     name = "glm45"
     variants = ("glm46", "glm47")
     variant = "glm46"
@@ -91,10 +92,11 @@ class Glm45(Format):
         return "".join(sep + self._call(c) for c in message.get("tool_calls") or ())
 
     def _render_conversation(self, messages, tools, *, add_generation_prompt, enable_thinking=None,
-                             clear_thinking=None, **kw):
+                             clear_thinking=None, marks=("", ""), **kw):
+        o, c = marks
         out = ["[gMASK]<sop>"]
         if tools:
-            out.append("<|system|>\n" + self._render_tools(tools))
+            out.append("<|system|>\n" + self._tools_text(tools))
         last_user = -1
         for i, m in enumerate(messages):
             if m.get("role") == "user":
@@ -110,7 +112,7 @@ class Glm45(Format):
                     reasoning = m["reasoning_content"]
                 elif "</think>" in content:
                     content, reasoning = _split_think(content)
-                out.append(self._assistant(content, reasoning, i > last_user, clear_thinking, m))
+                out.append("<|assistant|>" + o + self._assistant(content, reasoning, i > last_user, clear_thinking, m) + c)
             elif role == "tool":
                 if i == 0 or messages[i - 1].get("role") != "tool":
                     out.append("<|observation|>")
@@ -135,7 +137,7 @@ class Glm45(Format):
     def _assistant(self, content, reasoning, after_last_user, clear_thinking, m):
         think = "\n<think>" + reasoning.strip() + "</think>" if after_last_user and reasoning else "\n<think></think>"
         body = "\n" + content.strip() if content.strip() else ""
-        return "<|assistant|>" + think + body + self._calls(m)
+        return think + body + self._calls(m)
 
     def _generation_prompt(self, enable_thinking):
         return "<|assistant|>" + ("\n<think></think>" if enable_thinking is not None and not enable_thinking else "")
@@ -236,7 +238,7 @@ class Glm47(Glm45):
     def _assistant(self, content, reasoning, after_last_user, clear_thinking, m):
         keep = (clear_thinking is not None and not clear_thinking) or after_last_user
         think = "<think>" + reasoning.strip() + "</think>" if keep and reasoning else "</think>"
-        return "<|assistant|>" + think + content.strip() + self._calls(m)
+        return think + content.strip() + self._calls(m)
 
     def _generation_prompt(self, enable_thinking):
         return "<|assistant|>" + ("</think>" if enable_thinking is not None and not enable_thinking else "<think>")

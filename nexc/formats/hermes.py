@@ -43,6 +43,7 @@ class _HermesBase(Format):
     name = "hermes"
     variants = ("qwen3", "qwen2.5", "hermes3")
     stop_sequences = ("<|im_end|>",)
+    marks_generation = True
 
     def _render_tools(self, tools):
         return _QWEN_TOOLS_HEAD + "".join("\n" + dumps(t) for t in tools) + _QWEN_TOOLS_TAIL
@@ -106,13 +107,12 @@ class _HermesBase(Format):
         return problems
 
 
-def _tool_block(tools, *, default_system: str | None, system: str | None) -> str:
+def _tool_block(tools_text: str, *, default_system: str | None, system: str | None) -> str:
     if system is None and default_system is None:
         head = ""
     else:
         head = (system if system is not None else default_system) + "\n\n"
-    return "<|im_start|>system\n" + head + _QWEN_TOOLS_HEAD + "".join("\n" + dumps(t) for t in tools) \
-        + _QWEN_TOOLS_TAIL + "<|im_end|>\n"
+    return "<|im_start|>system\n" + head + tools_text + "<|im_end|>\n"
 
 
 def _tool_turn(messages, i, out, role="user"):
@@ -132,11 +132,12 @@ class HermesQwen25(_HermesBase):
     matches_template = "Qwen-Qwen2.5-7B-Instruct.jinja"
     template_name = "hermes_qwen2.5"
 
-    def _render_conversation(self, messages, tools, *, add_generation_prompt, **kw):
+    def _render_conversation(self, messages, tools, *, add_generation_prompt, marks=("", ""), **kw):
+        o, c = marks
         out = []
         first_system = messages[0]["content"] if messages and messages[0].get("role") == "system" else None
         if tools:
-            out.append(_tool_block(tools, default_system=_QWEN25_DEFAULT_SYSTEM, system=first_system))
+            out.append(_tool_block(self._tools_text(tools), default_system=_QWEN25_DEFAULT_SYSTEM, system=first_system))
         elif first_system is not None:
             out.append("<|im_start|>system\n" + first_system + "<|im_end|>\n")
         else:
@@ -144,15 +145,15 @@ class HermesQwen25(_HermesBase):
         for i, m in enumerate(messages):
             role = m.get("role")
             calls = m.get("tool_calls")
-            if role == "user" or (role == "system" and i != 0) or (role == "assistant" and not calls):
+            if role == "user" or (role == "system" and i != 0):
                 out.append("<|im_start|>" + role + "\n" + m["content"] + "<|im_end|>\n")
             elif role == "assistant":
-                out.append("<|im_start|>assistant")
-                if m["content"]:
-                    out.append("\n" + m["content"])
-                for c in calls:
-                    out.append("\n<tool_call>\n" + _call_json(c) + "\n</tool_call>")
-                out.append("<|im_end|>\n")
+                content = m["content"]
+                out.append("<|im_start|>assistant\n" + o + content)
+                for j, call in enumerate(calls or ()):
+                    out.append(("\n<tool_call>\n" if content or j else "<tool_call>\n") + _call_json(call)
+                               + "\n</tool_call>")
+                out.append("<|im_end|>" + c + "\n")
             elif role == "tool":
                 _tool_turn(messages, i, out)
         if add_generation_prompt:
@@ -175,12 +176,14 @@ class HermesQwen3(_HermesBase):
     template_name = "hermes_qwen3"
     thinking = True
 
-    def _render_conversation(self, messages, tools, *, add_generation_prompt, enable_thinking=None, **kw):
+    def _render_conversation(self, messages, tools, *, add_generation_prompt, enable_thinking=None,
+                             marks=("", ""), **kw):
+        o, mark_close = marks
         out = []
         first_system = messages[0]["content"] if messages and messages[0].get("role") == "system" else None
         if tools:
             out.append("<|im_start|>system\n" + (first_system + "\n\n" if first_system is not None else "")
-                       + _QWEN_TOOLS_HEAD + "".join("\n" + dumps(t) for t in tools) + _QWEN_TOOLS_TAIL
+                       + self._tools_text(tools)
                        + "<|im_end|>\n")
         elif first_system is not None:
             out.append("<|im_start|>system\n" + first_system + "<|im_end|>\n")
@@ -204,15 +207,15 @@ class HermesQwen3(_HermesBase):
                 elif "</think>" in content:
                     content, reasoning = _split_think(content)
                 if i > last_query and (i == n - 1 or reasoning):
-                    out.append("<|im_start|>assistant\n<think>\n" + reasoning.strip("\n") + "\n</think>\n\n"
-                               + content.lstrip("\n"))
+                    out.append("<|im_start|>assistant\n" + o + "<think>\n" + reasoning.strip("\n")
+                               + "\n</think>\n\n" + content.lstrip("\n"))
                 else:
-                    out.append("<|im_start|>assistant\n" + content)
+                    out.append("<|im_start|>assistant\n" + o + content)
                 for j, c in enumerate(m.get("tool_calls") or ()):
                     if j or content:
                         out.append("\n")
                     out.append("<tool_call>\n" + _call_json(c) + "\n</tool_call>")
-                out.append("<|im_end|>\n")
+                out.append("<|im_end|>" + mark_close + "\n")
             elif role == "tool":
                 _tool_turn(messages, i, out)
         if add_generation_prompt:
@@ -299,18 +302,21 @@ class HermesHermes3(_HermesBase):
     def _render_tools(self, tools):
         return _HERMES3_HEAD + "\n".join(_hermes3_tool(fn) for fn in tool_functions(tools)) + _HERMES3_TAIL
 
-    def _render_conversation(self, messages, tools, *, add_generation_prompt, bos_token="<|begin_of_text|>", **kw):
-        out = [bos_token, self._render_tools(tools or [])]
+    def _render_conversation(self, messages, tools, *, add_generation_prompt, bos_token="<|begin_of_text|>",
+                             marks=("", ""), **kw):
+        o, c = marks
+        out = [bos_token, self._tools_text(tools or [])]
         n = len(messages)
         for i, m in enumerate(messages):
             role = m.get("role")
-            if role in ("user", "system") or (role == "assistant" and "tool_calls" not in m):
+            if role in ("user", "system"):
                 out.append("<|im_start|>" + role + "\n" + m["content"] + "<|im_end|>\n")
+            elif role == "assistant" and "tool_calls" not in m:
+                out.append("<|im_start|>assistant\n" + o + m["content"] + "<|im_end|>" + c + "\n")
             elif role == "assistant":
-                out.append("<|im_start|>assistant")
-                for c in m["tool_calls"]:
-                    out.append("\n<tool_call>\n" + _call_json(c) + "\n</tool_call>")
-                out.append("<|im_end|>\n")
+                out.append("<|im_start|>assistant\n" + o
+                           + "\n".join("<tool_call>\n" + _call_json(call) + "\n</tool_call>" for call in m["tool_calls"])
+                           + "<|im_end|>" + c + "\n")
             elif role == "tool":
                 if i > 0 and messages[i - 1].get("role") != "tool":
                     out.append("<|im_start|>tool\n")

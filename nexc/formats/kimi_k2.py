@@ -41,6 +41,7 @@ def _fast_call(body: str, index: int, seed: str) -> dict | None:
 class KimiK2(Format):
     """Kimi-K2 original (``moonshotai-Kimi-K2.jinja``)."""
 
+    marks_generation = True
     name = "kimi_k2"
     variant = "original"
     variants = ("original", "0905", "thinking")
@@ -68,10 +69,11 @@ class KimiK2(Format):
             for j, c in enumerate(message["tool_calls"])
         ) + SECTION_END
 
-    def _render_conversation(self, messages, tools, *, add_generation_prompt, **kw):
+    def _render_conversation(self, messages, tools, *, add_generation_prompt, marks=("", ""), **kw):
+        o, c = marks
         out = []
         if tools:
-            out.append(self._render_tools(tools))
+            out.append(self._tools_text(tools))
         headers = {"system": "<|im_system|>system<|im_middle|>", "user": "<|im_user|>user<|im_middle|>",
                    "assistant": "<|im_assistant|>assistant<|im_middle|>", "tool": "<|im_system|>tool<|im_middle|>"}
         for i, m in enumerate(messages):
@@ -79,9 +81,10 @@ class KimiK2(Format):
                 out.append("<|im_system|>system<|im_middle|>You are a helpful assistant<|im_end|>")
             role = m.get("role")
             out.append(headers.get(role, ""))
-            if role == "assistant" and m.get("tool_calls"):
-                out.append(m["content"] + self._section(m, 0))
-            elif role == "tool":
+            if role == "assistant":
+                out.append(o + m["content"] + (self._section(m, 0) if m.get("tool_calls") else "") + "<|im_end|>" + c)
+                continue
+            if role == "tool":
                 tid = str(m["tool_call_id"]) if "tool_call_id" in m else ""
                 out.append("## Return of " + tid + "\\n" + m["content"])
             else:
@@ -181,17 +184,20 @@ class KimiK2Instruct0905(KimiK2):
             parts.append(m["content"])
         return "".join(parts)
 
-    def _render_conversation(self, messages, tools, *, add_generation_prompt, **kw):
+    def _render_conversation(self, messages, tools, *, add_generation_prompt, marks=("", ""), **kw):
         out = []
         if tools:
-            out.append(self._render_tools(tools))
+            out.append(self._tools_text(tools))
         state = {"counter": 0, "queue": []}
+        o, c = marks
         for i, m in enumerate(messages):
             if i == 0 and m.get("role") != "system":
                 out.append(_KIMI_SYSTEM + "\n")
             out.append(self._role_header(m))
-            out.append(self._body(m, state, thinking_prefix=None))
-            out.append("<|im_end|>")
+            if m.get("role") == "assistant":
+                out.append(o + self._body(m, state, thinking_prefix=None) + "<|im_end|>" + c)
+            else:
+                out.append(self._body(m, state, thinking_prefix=None) + "<|im_end|>")
         if add_generation_prompt:
             out.append("<|im_assistant|>assistant<|im_middle|>")
         return "".join(out)
@@ -210,7 +216,7 @@ class KimiK2Thinking(KimiK2Instruct0905):
     template_name = "kimi_k2_thinking"
     thinking = True
 
-    def _render_conversation(self, messages, tools, *, add_generation_prompt, **kw):
+    def _render_conversation(self, messages, tools, *, add_generation_prompt, marks=("", ""), **kw):
         # The template means "the last assistant turn without calls" but its loop keeps the first.
         split = -1
         for idx in range(len(messages) - 1, -1, -1):
@@ -219,18 +225,21 @@ class KimiK2Thinking(KimiK2Instruct0905):
                 split = idx
         out = []
         if tools:
-            out.append(self._render_tools(tools))
+            out.append(self._tools_text(tools))
         if not messages or messages[0].get("role") != "system":
             out.append(_KIMI_SYSTEM)
         state = {"counter": 0, "queue": []}
+        o, c = marks
         for i, m in enumerate(messages):
             out.append(self._role_header(m))
             if i <= split:
                 prefix = "<think></think>"
             else:
                 prefix = "<think>" + str(m.get("reasoning_content", "")) + "</think>"
-            out.append(self._body(m, state, thinking_prefix=prefix))
-            out.append("<|im_end|>")
+            if m.get("role") == "assistant":
+                out.append(o + self._body(m, state, thinking_prefix=prefix) + "<|im_end|>" + c)
+            else:
+                out.append(self._body(m, state, thinking_prefix=prefix) + "<|im_end|>")
         if add_generation_prompt:
             out.append("<|im_assistant|>assistant<|im_middle|>")
         return "".join(out)

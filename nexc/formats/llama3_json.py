@@ -28,6 +28,7 @@ def _call_json(call) -> str:
 class Llama31(Format):
     """Llama 3.1 (``meta-llama-Llama-3.1-8B-Instruct.jinja``)."""
 
+    marks_generation = True
     name = "llama3_json"
     variant = "3.1"
     variants = ("3.1", "3.2")
@@ -49,7 +50,8 @@ class Llama31(Format):
 
     def _render_conversation(self, messages, tools, *, add_generation_prompt, bos_token="<|begin_of_text|>",
                              custom_tools=None, tools_in_user_message=True, date_string="26 Jul 2024",
-                             builtin_tools=None, **kw):
+                             builtin_tools=None, marks=("", ""), **kw):
+        o, c = marks
         if custom_tools is not None:
             tools = custom_tools
         if not self._builtin:
@@ -65,7 +67,7 @@ class Llama31(Format):
             out.append("Tools: " + ", ".join(t for t in builtin_tools if t != "code_interpreter") + "\n\n")
         out.append("Cutting Knowledge Date: December 2023\nToday Date: " + date_string + "\n\n")
         if tools is not None and not tools_in_user_message:
-            out.append(self._render_tools(tools))
+            out.append(self._tools_text(tools))
         out.append(system + "<|eot_id|>")
         if tools_in_user_message and tools is not None:
             if not messages:
@@ -75,19 +77,21 @@ class Llama31(Format):
                        + "".join(dumps_indent4(t) + "\n\n" for t in tools) + first + "<|eot_id|>")
         for m in messages:
             role = m.get("role")
-            if not (role in ("ipython", "tool") or "tool_calls" in m):
+            if role == "assistant" and "tool_calls" not in m:
+                out.append(_HEADER.format(role) + o + m["content"].strip() + "<|eot_id|>" + c)
+            elif not (role in ("ipython", "tool") or "tool_calls" in m):
                 out.append(_HEADER.format(role) + m["content"].strip() + "<|eot_id|>")
             elif "tool_calls" in m:
                 if len(m["tool_calls"]) != 1:
                     raise RenderError("This model only supports single tool-calls at once!")
                 fn = m["tool_calls"][0]["function"]
-                out.append(_HEADER.format("assistant"))
+                out.append(_HEADER.format("assistant") + o)
                 if builtin_tools is not None and fn["name"] in builtin_tools:
                     out.append("<|python_tag|>" + fn["name"] + ".call("
                                + ", ".join(k + '="' + v + '"' for k, v in fn["arguments"].items()) + ")")
                 else:
                     out.append(_call_json(m["tool_calls"][0]))
-                out.append("<|eom_id|>" if builtin_tools is not None else "<|eot_id|>")
+                out.append(("<|eom_id|>" if builtin_tools is not None else "<|eot_id|>") + c)
             else:
                 out.append(_HEADER.format("ipython") + dumps(m["content"]) + "<|eot_id|>")
         if add_generation_prompt:

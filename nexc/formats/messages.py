@@ -12,8 +12,27 @@ from typing import Any
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
 _ENCODER_INDENT4 = json.JSONEncoder(ensure_ascii=False, indent=4)
 
+
+def compact_encoder(key_separator: str, item_separator: str):
+    """``JSONEncoder(ensure_ascii=False, separators=…).encode`` built once: the C encoder the stdlib
+    builds on every call is made here one time (no circular-reference check: the data are JSON
+    documents, which cannot hold cycles; a cycle ends in RecursionError instead of ValueError)."""
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(item_separator, key_separator))
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # no C accelerator: the stdlib's own path
+        return encoder.encode
+    scan = make(None, encoder.default, json.encoder.encode_basestring, None, key_separator, item_separator,
+                False, False, True)
+    text = json.encoder.encode_basestring
+
+    def encode(value: Any) -> str:
+        return text(value) if type(value) is str else "".join(scan(value, 0))
+
+    return encode
+
+
 #: ``json.dumps(v, ensure_ascii=False)`` with a prebuilt encoder (the templates' ``tojson``)
-dumps = _ENCODER.encode
+dumps = compact_encoder(": ", ", ")
 def _indent4(value: Any, pad: str) -> str:
     if isinstance(value, dict) and value and all(isinstance(k, str) for k in value):
         inner = pad + "    "
@@ -105,9 +124,12 @@ def canonical_messages(messages: Any) -> list[dict]:
 
 def canonical_tools(tools: Any) -> list[dict] | None:
     """Tools as OpenAI ``{"type": "function", "function": {...}}`` entries (``None`` stays
-    ``None``: some templates tell "no tools" from "an empty list")."""
+    ``None``: some templates tell "no tools" from "an empty list"); a list that already is
+    canonical comes back as it is."""
     if tools is None:
         return None
+    if type(tools) is list and all(type(t) is dict and "function" in t for t in tools):
+        return tools  # already canonical: no copy (callers only read it)
     out = []
     for tool in tools:
         if isinstance(tool, dict) and "function" in tool:

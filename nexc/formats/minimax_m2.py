@@ -74,6 +74,7 @@ def _attr(tag: str, text: str, start: int) -> tuple[str | None, int]:
 class MiniMaxM2(Format):
     """MiniMax-M2 (``MiniMax-M2.jinja``)."""
 
+    marks_generation = True
     name = "minimax_m2"
     description = 'MiniMax-M2: <minimax:tool_call><invoke name="N"><parameter name="k">v</parameter>…'
     matches_template = "MiniMax-M2.jinja"
@@ -86,7 +87,8 @@ class MiniMaxM2(Format):
         return _TOOLS_HEAD + "".join("<tool>" + dumps(t["function"]) + "</tool>\n" for t in tools) + _TOOLS_TAIL
 
     def _render_conversation(self, messages, tools, *, add_generation_prompt,
-                             model_identity="You are a helpful assistant.", **kw):
+                             model_identity="You are a helpful assistant.", marks=("", ""), **kw):
+        o, c = marks
         system, conv = None, messages
         if messages and messages[0].get("role") == "system":
             system, conv = messages[0], messages[1:]
@@ -101,7 +103,7 @@ class MiniMaxM2(Format):
         if system and system.get("current_location"):
             out.append("\nCurrent location: " + system["current_location"])
         if tools:
-            out.append("\n\n" + self._render_tools(tools))
+            out.append("\n\n" + self._tools_text(tools))
         out.append("[e~[\n")
         last_call_name = None
         n = len(conv)
@@ -114,7 +116,7 @@ class MiniMaxM2(Format):
                 elif "</think>" in content:
                     reasoning = content.split("</think>")[0].strip("\n").split("<think>")[-1].strip("\n")
                     content = content.split("</think>")[-1].strip("\n")
-                out.append("]~b]ai\n")
+                out.append("]~b]ai\n" + o)
                 if reasoning and i > last_user:
                     out.append("<think>\n" + reasoning + "\n</think>\n\n")
                 out.append(content)
@@ -123,7 +125,7 @@ class MiniMaxM2(Format):
                     last_call_name = m["tool_calls"][-1]["function"]["name"]
                 else:
                     last_call_name = None
-                out.append("[e~[\n")
+                out.append("[e~[" + c + "\n")
             elif role == "tool":
                 if last_call_name is None:
                     raise RenderError("Message has tool role, but there was no previous assistant message with a tool call!")

@@ -72,6 +72,7 @@ class _MistralBase(Format):
     variants = ("v3", "v11")
     stop_sequences = ("</s>",)
     id_pattern = r"[A-Za-z0-9]{9}"
+    marks_generation = True
 
     def _check(self, message, tools):
         problems = []
@@ -116,7 +117,9 @@ class MistralV3(_MistralBase):
             parts.append(dumps(c["function"])[:-1] + ', "id": "' + cid + '"}')
         return "[TOOL_CALLS][" + ", ".join(parts) + "]" + eos_token
 
-    def _render_conversation(self, messages, tools, *, add_generation_prompt, bos_token="<s>", eos_token="</s>", **kw):
+    def _render_conversation(self, messages, tools, *, add_generation_prompt, bos_token="<s>", eos_token="</s>",
+                             marks=("", ""), **kw):
+        o, c = marks
         system, loop = None, messages
         if messages and messages[0].get("role") == "system":
             system, loop = messages[0]["content"], messages[1:]
@@ -128,15 +131,15 @@ class MistralV3(_MistralBase):
             role = m.get("role")
             if role == "user":
                 if tools is not None and m == users[-1]:
-                    out.append(self._render_tools(tools))
+                    out.append(self._tools_text(tools))
                 if i == n - 1 and system is not None:
                     out.append("[INST]" + system + "\n\n" + m["content"] + "[/INST]")
                 else:
                     out.append("[INST]" + m["content"] + "[/INST]")
             elif m.get("tool_calls") is not None:
-                out.append(self._calls(m, eos_token))
+                out.append(o + self._calls(m, eos_token) + c)
             elif role == "assistant":
-                out.append(m["content"] + eos_token)
+                out.append(o + m["content"] + eos_token + c)
             elif role in ("tool", "tool_results"):
                 tid = m.get("tool_call_id")
                 if not isinstance(tid, str) or len(tid) != 9:
@@ -208,7 +211,8 @@ class MistralV11(_MistralBase):
         return "".join(parts)
 
     def _render_conversation(self, messages, tools, *, add_generation_prompt, bos_token="<s>", eos_token="</s>",
-                             date_string="2025-06-20", **kw):
+                             date_string="2025-06-20", marks=("", ""), **kw):
+        o, c = marks
         system, loop = _V11_SYSTEM_HEAD + date_string + _V11_SYSTEM_TAIL, messages
         if messages and messages[0].get("role") == "system":
             system, loop = messages[0]["content"], messages[1:]
@@ -221,10 +225,10 @@ class MistralV11(_MistralBase):
                 out.append("[SYSTEM_PROMPT]" + m["content"] + "[/SYSTEM_PROMPT]")
             elif role == "user":
                 if tools is not None and m == users[-1]:
-                    out.append(self._render_tools(tools))
+                    out.append(self._tools_text(tools))
                 out.append("[INST]" + m["content"] + "[/INST]")
             elif role == "assistant":
-                out.append((self._calls(m) if m.get("tool_calls") else m["content"]) + eos_token)
+                out.append(o + (self._calls(m) if m.get("tool_calls") else m["content"]) + eos_token + c)
             elif role in ("tool", "tool_results"):
                 tid = m.get("tool_call_id")
                 if not isinstance(tid, str) or len(tid) != 9:

@@ -104,6 +104,7 @@ _PY_LITERALS = {"True": True, "False": False, "None": None}
 class Qwen3Coder(Format):
     """Qwen3-Coder (``Qwen3-Coder.jinja``)."""
 
+    marks_generation = True
     name = "qwen3_coder"
     description = "Qwen3-Coder: <tool_call><function=N><parameter=k>v</parameter>…"
     matches_template = "Qwen3-Coder.jinja"
@@ -115,7 +116,8 @@ class Qwen3Coder(Format):
         return ("# Tools\n\nYou have access to the following tools:\n\n<tools>"
                 + "".join(_tool(fn) for fn in tool_functions(tools)) + "\n</tools>" + _INSTRUCTIONS)
 
-    def _render_conversation(self, messages, tools, *, add_generation_prompt, **kw):
+    def _render_conversation(self, messages, tools, *, add_generation_prompt, marks=("", ""), **kw):
+        o, c = marks
         out = []
         loop = messages
         system = None
@@ -126,20 +128,18 @@ class Qwen3Coder(Format):
         elif tools:
             out.append("<|im_start|>system\n" + _DEFAULT_SYSTEM)
         if tools:
-            out.append("\n\n" + self._render_tools(tools))
+            out.append("\n\n" + self._tools_text(tools))
         if system is not None or tools:
             out.append("<|im_end|>\n")
         n = len(loop)
         for i, m in enumerate(loop):
             role = m.get("role")
             if role == "assistant" and m.get("tool_calls"):
-                out.append("<|im_start|>assistant")
                 content = m["content"].strip()
-                if content:
-                    out.append("\n" + content + "\n")
-                for c in m["tool_calls"]:
-                    out.append("\n" + _call(c))
-                out.append("<|im_end|>\n")
+                out.append("<|im_start|>assistant\n" + o + (content + "\n\n" if content else "")
+                           + "\n".join(_call(call) for call in m["tool_calls"]) + "<|im_end|>" + c + "\n")
+            elif role == "assistant":
+                out.append("<|im_start|>assistant\n" + o + m["content"] + "<|im_end|>" + c + "\n")
             elif role == "tool":
                 if i > 0 and loop[i - 1].get("role") != "tool":
                     out.append("<|im_start|>user\n")
