@@ -4,7 +4,8 @@ Generates ``--records`` trajectory records (runtime shape, one per LLM call; age
 calls, every third with a sub-agent run), then for each ``--format``, in fresh child processes:
 
 - **nexc**: the whole build (read, normalise, validate incl. JSON Schema and representability,
-  render, spans, write) — samples per second and peak RSS;
+  render, spans, write; text and spans from the format's Python renderer, as ``nexc dataset
+  build`` does without ``--verify``) — samples per second and peak RSS;
 - **transformers**: ``render_jinja_template`` (what ``apply_chat_template`` runs) rendering the
   same conversations with the same chat template, text only, no masks — conversations per second
   (only the rendering calls are timed; reading and decoding the file is not) and peak RSS.

@@ -12,12 +12,13 @@ from operator import is_
 from typing import Any, ClassVar
 
 from nexc.formats.messages import canonical_messages, canonical_tools, message_content
-from nexc.formats.parsing import parse_tools
+from nexc.formats.parsing import MEMOS, Memo, parse_tools
 from nexc.formats.templates import load_chat_template
 
 
 #: (format, tools) identities → (tools, its items, rendered declarations); see ``Format._tools_text``
-_TOOLS_TEXT: dict[tuple[int, int], tuple[list, tuple, str]] = {}
+_TOOLS_TEXT = Memo(256)
+MEMOS.append(_TOOLS_TEXT)
 
 
 class RenderError(ValueError):
@@ -193,9 +194,7 @@ class Format:
         if hit is not None and hit[0] is tools and len(tools) == len(hit[1]) and all(map(is_, tools, hit[1])):
             return hit[2]
         text = self._render_tools(tools)
-        if len(_TOOLS_TEXT) > 256:
-            _TOOLS_TEXT.clear()
-        _TOOLS_TEXT[key] = (tools, tuple(tools), text)
+        _TOOLS_TEXT.put(key, (tools, tuple(tools), text))
         return text
 
     # ---- hooks ------------------------------------------------------------------------------

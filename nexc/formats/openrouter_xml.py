@@ -18,13 +18,7 @@ from nexc.formats.fastpath import VALUE
 from nexc.formats.messages import dumps, message_content, tool_functions
 from nexc.formats.nexau_xml import XML_NAME, parse_children
 from nexc.formats.parsing import (
-    call_id,
-    json_or_text,
-    make_call,
-    outside_text,
-    parameter_schemas,
-    string_params,
-    typed_value,
+    MEMOS, Memo, call_id, json_or_text, make_call, outside_text, parameter_schemas, string_params, typed_value,
 )
 from nexc.formats.xmlcommon import json_or_raw, value_problems
 
@@ -32,16 +26,15 @@ from nexc.formats.xmlcommon import json_or_raw, value_problems
 #: closing ``</N>``; only whitespace may lie between them (see ``fastpath``)
 _TOKENS = re.compile(r"<([A-Za-z_][A-Za-z0-9_.:-]*)>(" + VALUE + r")</\1>"
                      r"|<([A-Za-z_][A-Za-z0-9_.:-]*)>|</([A-Za-z_][A-Za-z0-9_.:-]*)>")
-_KNOWN: dict[int, tuple[list, frozenset]] = {}
+_KNOWN = Memo()
+MEMOS.append(_KNOWN)
 
 
 def _known(tools: list[dict]) -> frozenset:
     """The tool names the parser recognises (memoised by the identity of ``tools``)."""
     hit = _KNOWN.get(id(tools))
     if hit is None or hit[0] is not tools:
-        if len(_KNOWN) > 64:
-            _KNOWN.clear()
-        hit = _KNOWN[id(tools)] = (tools, frozenset(n for n in parameter_schemas(tools) if XML_NAME.fullmatch(n)))
+        hit = _KNOWN.put(id(tools), (tools, frozenset(n for n in parameter_schemas(tools) if XML_NAME.fullmatch(n))))
     return hit[1]
 
 

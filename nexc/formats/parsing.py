@@ -66,9 +66,25 @@ def outside_text(text: str, spans: list[tuple[int, int]]) -> str:
     return "\n".join(p.strip() for p in parts if p.strip())
 
 
-_SCHEMA_CACHE: dict[int, tuple[Any, dict]] = {}
-_STRINGS_CACHE: dict[int, tuple[Any, dict]] = {}
-_TOOLS_CACHE: dict[int, tuple[Any, tuple, list]] = {}
+class Memo(dict):
+    """A memo that forgets everything once it holds ``size`` entries (memory stays bounded)."""
+
+    def __init__(self, size: int = 64) -> None:
+        super().__init__()
+        self.size = size
+
+    def put(self, key, value):
+        if len(self) >= self.size:
+            self.clear()
+        self[key] = value
+        return value
+
+
+_SCHEMA_CACHE = Memo()
+_STRINGS_CACHE = Memo()
+_TOOLS_CACHE = Memo()
+#: every memo of the formats, for tests that bound memory
+MEMOS: list[Memo] = [_SCHEMA_CACHE, _STRINGS_CACHE, _TOOLS_CACHE]
 _NO_TOOLS: list[dict] = []
 
 
@@ -84,9 +100,7 @@ def parse_tools(tools: Any) -> list[dict]:
         return hit[2]
     canon = canonical_tools(tools) or []
     if isinstance(tools, (list, tuple)):
-        if len(_TOOLS_CACHE) > 64:
-            _TOOLS_CACHE.clear()
-        _TOOLS_CACHE[id(tools)] = (tools, tuple(tools), canon)
+        _TOOLS_CACHE.put(id(tools), (tools, tuple(tools), canon))
     return canon
 
 
@@ -142,9 +156,7 @@ def parameter_schemas(tools: list[dict]) -> dict[str, dict[str, Any]]:
         params = fn.get("parameters")
         props = params.get("properties") if isinstance(params, dict) else None
         out[str(fn.get("name"))] = props if isinstance(props, dict) else {}
-    if len(_SCHEMA_CACHE) > 64:
-        _SCHEMA_CACHE.clear()
-    _SCHEMA_CACHE[key] = (tools, out)
+    _SCHEMA_CACHE.put(key, (tools, out))
     return out
 
 
@@ -156,9 +168,7 @@ def string_params(tools: list[dict]) -> dict[str, frozenset[str]]:
         return hit[1]
     out = {name: frozenset(k for k, schema in props.items() if is_text_schema(schema))
            for name, props in parameter_schemas(tools).items()}
-    if len(_STRINGS_CACHE) > 64:
-        _STRINGS_CACHE.clear()
-    _STRINGS_CACHE[id(tools)] = (tools, out)
+    _STRINGS_CACHE.put(id(tools), (tools, out))
     return out
 
 

@@ -154,9 +154,10 @@ def test_memory_is_flat_in_the_input_size(tmp_path, monkeypatch):
     """Peak traced memory of a build 4x as large stays the same: records stream, the caches are
     bounded (shrunk here so that a few MB fill them; tracemalloc counts a replaced cache entry
     as new memory), and the id index costs 16 bytes a sample."""
-    from nexc.dataset import validate
+    from nexc.dataset import build, validate
+    from nexc.formats.parsing import MEMOS
 
-    for cache in (validate._VERDICTS, validate._ARGS, validate._TOOLSETS, validate._SCHEMAS):
+    for cache in (validate._VERDICTS, validate._ARGS, validate._TOOLSETS, validate._SCHEMAS, build._TOOLS, *MEMOS):
         monkeypatch.setattr(cache, "size", 32)
     small, big, warm = tmp_path / "small.jsonl", tmp_path / "big.jsonl", tmp_path / "warm.jsonl"
     write_runs(small, 60, seed="mem")
