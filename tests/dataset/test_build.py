@@ -199,3 +199,23 @@ def test_folders_are_read_sorted(fixtures, tmp_path):
     build_dataset([runs], ["openai"], tmp_path / "out")
     samples = _lines(tmp_path / "out" / "openai" / "data.jsonl")
     assert samples[0]["meta"]["span_id"] == "a000000000000001" and samples[-1]["meta"]["agent_name"] == "weather"
+
+
+def test_marker_characters_drop_the_sample_wherever_they_are_rendered(tmp_path):
+    """U+FDD0/U+FDD1 mark the spans: a record that would render one (raw or \\u-escaped in the
+    file) is dropped as template-mismatch; one only in a field no template renders is kept."""
+    def record(i, content, agent="a"):
+        return {"messages": [{"role": "user", "content": "hi"}], "response": {"role": "assistant", "content": content},
+                "trace_id": "t", "span_id": f"s{i}", "agent_name": agent}
+
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join([
+        json.dumps(record(1, "raw \ufdd0 marker"), ensure_ascii=False),
+        json.dumps(record(2, "escaped \ufdd1 marker")),  # ensure_ascii: written as \ufdd1
+        json.dumps(record(3, "fine", agent="agent \ufdd0")),
+        json.dumps(record(4, "fine")),
+    ]) + "\n", encoding="utf-8")
+    report = build_dataset([src], ["qwen3_coder", "openai"], tmp_path / "out")
+    for fid in ("qwen3_coder", "openai"):
+        assert report.formats[fid].written == 2
+        assert report.formats[fid].dropped == {"template-mismatch": 2}
