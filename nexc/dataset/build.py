@@ -31,6 +31,7 @@ from nexc.dataset.render import SpanError, may_hold_markers, render
 from nexc.dataset.store import IdIndex, SampleFile, encode, sample_id
 from nexc.dataset.validate import Lru, check_format, check_record
 from nexc.formats.base import Format, RenderError
+from nexc.formats.parsing import Memo
 from nexc.formats.convert import relink_ids
 from nexc.formats.messages import dumps
 from nexc.formats.registry import get_format
@@ -41,6 +42,10 @@ _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 STATS = "stats.json"
 DROPPED = "dropped.jsonl"
+
+
+#: messages kept per format for reuse across the samples of a run (bounds memory)
+MESSAGE_CACHE = 1024
 
 
 class DatasetError(Exception):
@@ -115,6 +120,10 @@ class _Target:
     kwargs: dict[str, Any]
     stats: FormatStats
     seen: IdIndex = field(default_factory=IdIndex)
+    #: message JSON → one message object: a run's history recurs in every sample, and interned
+    #: messages (never changed once built) let the renderers memoise them by identity (``memo``)
+    messages: Lru = field(default_factory=lambda: Lru(MESSAGE_CACHE))
+    memo: Memo = field(default_factory=lambda: Memo(MESSAGE_CACHE))
 
 
 def _message_out(m: dict) -> dict:
@@ -302,11 +311,13 @@ def _process(record: Record, source: str, targets: list[_Target], granularity: s
     for t, sid in todo:
         fmt = t.fmt
         try:
-            messages = relink_ids(record.messages, fmt)
+            messages = relink_ids(record.messages, fmt, share=True)
             written = [encode(_message_out(m)) for m in messages]  # also the messages' cache keys
+            known = t.messages
+            messages = [known.get(w) or known.put(w, m) for m, w in zip(messages, written)]
             check_format(fmt, messages, record.tools, tools_key, written)
             text, spans = render(fmt, messages, tools, verify=verify, tools_json=tools_key, check_markers=suspect,
-                                 **t.kwargs)
+                                 memo=t.memo, canonical=True, **t.kwargs)
             if not spans:
                 raise RecordProblem("no-loss-tokens", "the chat template marks no assistant output in this sample")
             t.file.write(sid, _sample_json(written, None if record.tools is None else tools_key, text, spans,

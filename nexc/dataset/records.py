@@ -192,11 +192,15 @@ def normalise_message(m: Any) -> dict:
         role = "system"
     if role not in _ROLES:
         raise RecordProblem("malformed-record", f"unknown message role {role!r}")
-    out: dict[str, Any] = {"role": role, "content": _content(m)}
+    content = m.get("content")
+    out: dict[str, Any] = {"role": role, "content": content if type(content) is str else _content(m)}
     if role == "assistant":
-        reasoning = next((m[k] for k in ("reasoning_content", "reasoning", "thinking") if m.get(k)), None)
-        if isinstance(reasoning, str):
-            out["reasoning_content"] = reasoning
+        for key in ("reasoning_content", "reasoning", "thinking"):
+            reasoning = m.get(key)
+            if reasoning:  # the first one given counts, if it is text
+                if isinstance(reasoning, str):
+                    out["reasoning_content"] = reasoning
+                break
         calls = m.get("tool_calls")
         if not calls and isinstance(m.get("function_call"), dict):
             calls = [{"function": m["function_call"]}]

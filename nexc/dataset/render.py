@@ -28,7 +28,7 @@ import jinja2.ext
 from jinja2.ext import Extension
 
 from nexc.formats.base import Format, RenderError
-from nexc.formats.messages import dumps
+from nexc.formats.messages import canonical_tools, dumps
 
 #: wrap each generation block (noncharacters: never part of real text; checked anyway)
 OPEN, CLOSE = "\ufdd0", "\ufdd1"
@@ -154,15 +154,26 @@ def render_marked(fmt: Format, messages: list[dict], tools: list[dict] | None, *
 
 
 def render_spans(fmt: Format, messages: list[dict], tools: list[dict] | None, *, tools_json: str | None = None,
-                 check_markers: bool = True, **kwargs: Any) -> tuple[str, list[list[int]]]:
+                 check_markers: bool = True, memo: Any = None, canonical: bool = False,
+                 **kwargs: Any) -> tuple[str, list[list[int]]]:
     """``(text, spans)`` from the format's Python renderer, which writes the markers itself where
     its chat template has ``{% generation %}`` blocks (``marks``): the text is
     ``render_conversation``'s, the spans are the template's (``tests/dataset/test_spans.py``).
     ``tools_json``: ``tools`` already encoded; ``check_markers=False``: the caller has made sure
-    that no marker character is in the input (:func:`may_hold_markers` on the raw record)."""
+    that no marker character is in the input (:func:`may_hold_markers` on the raw record);
+    ``memo``: a memo of rendered messages for renderers that take one (messages must not change);
+    ``canonical``: the messages are canonical already (``canonical_messages`` would return them).
+    """
     if check_markers and has_markers(messages, tools, tools_json, kwargs):
         raise SpanError("the conversation contains U+FDD0/U+FDD1, reserved for span marking")
-    return split_spans(fmt.render_conversation(messages, tools, marks=(OPEN, CLOSE), **kwargs))
+    if memo is not None:
+        kwargs = dict(kwargs, memo=memo)
+    if canonical:  # the build's records are canonical by construction: skip the renderer's checks
+        marked = fmt._render_conversation(messages, canonical_tools(tools), add_generation_prompt=False,
+                                          marks=(OPEN, CLOSE), **kwargs)
+    else:
+        marked = fmt.render_conversation(messages, tools, marks=(OPEN, CLOSE), **kwargs)
+    return split_spans(marked)
 
 
 def has_markers(messages: list[dict], tools: list[dict] | None, tools_json: str | None = None,
@@ -187,7 +198,8 @@ def may_hold_markers(json_text: str) -> bool:
 
 
 def render(fmt: Format, messages: list[dict], tools: list[dict] | None, *, verify: bool = False,
-           tools_json: str | None = None, check_markers: bool = True, **kwargs: Any) -> tuple[str, list[list[int]]]:
+           tools_json: str | None = None, check_markers: bool = True, memo: Any = None, canonical: bool = False,
+           **kwargs: Any) -> tuple[str, list[list[int]]]:
     """The training text of a conversation and the character spans of its assistant output, as the
     chat template's generation markers select them (``RenderError`` when the format refuses the
     conversation), computed by the format's Python renderer (:func:`render_spans`). With
@@ -196,7 +208,8 @@ def render(fmt: Format, messages: list[dict], tools: list[dict] | None, *, verif
     try:
         if not fmt.marks_generation:  # a plugin format: its template is the only source of spans
             return render_marked(fmt, messages, tools, tools_json=tools_json, **kwargs)
-        text, spans = render_spans(fmt, messages, tools, tools_json=tools_json, check_markers=check_markers, **kwargs)
+        text, spans = render_spans(fmt, messages, tools, tools_json=tools_json, check_markers=check_markers,
+                                   memo=memo, canonical=canonical, **kwargs)
         if not verify:
             return text, spans
         expected, expected_spans = render_marked(fmt, messages, tools, tools_json=tools_json, **kwargs)

@@ -228,10 +228,20 @@ class Format:
 
 def _same_types(a, b) -> bool:
     """Equal values with equal types throughout (``1 == 1.0 == True`` is not enough)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same_types(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(_same_types(x, y) for x, y in zip(a, b))
+    stack = [(a, b)]
+    while stack:
+        x, y = stack.pop()
+        kind = type(x)
+        if kind is not type(y):
+            return False
+        if kind is str or kind is int or kind is float or kind is bool or x is None:
+            continue
+        if isinstance(x, dict):
+            if x.keys() != y.keys():
+                return False
+            stack.extend((x[k], y[k]) for k in x)
+        elif isinstance(x, (list, tuple)):
+            if len(x) != len(y):
+                return False
+            stack.extend(zip(x, y))
     return True

@@ -16,7 +16,10 @@ class ChatMLTextFormat(Format):
     results_role = "user"
     merge_results = True
 
-    def _render_conversation(self, messages, tools, *, add_generation_prompt, marks=("", ""), **kw):
+    def _render_conversation(self, messages, tools, *, add_generation_prompt, marks=("", ""), memo=None, **kw):
+        """``memo``: a :class:`~nexc.formats.parsing.Memo` of the texts of assistant turns and single
+        results by message identity, for callers whose messages do not change once rendered (the
+        dataset build)."""
         o, c = marks
         out = []
         start = 0
@@ -31,14 +34,27 @@ class ChatMLTextFormat(Format):
             m = messages[i]
             role = m.get("role")
             if role == "assistant":
-                out.append("<|im_start|>assistant\n" + o + self._render_assistant(m) + "<|im_end|>" + c + "\n")
+                hit = memo.get(id(m)) if memo is not None else None
+                if hit is not None and hit[0] is m:
+                    text = hit[1]
+                else:
+                    text = self._render_assistant(m)
+                    if memo is not None:
+                        memo.put(id(m), (m, text))
+                out.append("<|im_start|>assistant\n" + o + text + "<|im_end|>" + c + "\n")
             elif role == "tool":
                 j = i + 1
                 if self.merge_results:
                     while j < n and messages[j].get("role") == "tool":
                         j += 1
-                out.append("<|im_start|>" + self.results_role + "\n" + self._render_results(messages[i:j])
-                           + "<|im_end|>\n")
+                hit = memo.get(~id(m)) if memo is not None and j == i + 1 else None
+                if hit is not None and hit[0] is m:
+                    text = hit[1]
+                else:
+                    text = self._render_results(messages[i:j])
+                    if memo is not None and j == i + 1:
+                        memo.put(~id(m), (m, text))
+                out.append("<|im_start|>" + self.results_role + "\n" + text + "<|im_end|>\n")
                 i = j
                 continue
             else:

@@ -38,9 +38,10 @@ def structure_messages(messages: list[dict], fmt: Format | str, tools: list[dict
     return out, errors
 
 
-def relink_ids(messages: list[dict], fmt: Format | str) -> list[dict]:
+def relink_ids(messages: list[dict], fmt: Format | str, *, share: bool = False) -> list[dict]:
     """Give every call an id the target format accepts and point tool results at the new ids
-    (results that name no known id are linked by order)."""
+    (results that name no known id are linked by order). Messages with calls or results come back
+    as copies, unless ``share``: then those whose ids stay are the same objects."""
     fmt = get_format(fmt) if isinstance(fmt, str) else fmt
     out, mapping, pending = [], {}, []
     counter = 0
@@ -54,14 +55,16 @@ def relink_ids(messages: list[dict], fmt: Format | str) -> list[dict]:
                 if old is not None:
                     mapping[old] = new
                 pending.append(new)
-                calls.append(dict(call, id=new))
-            m = dict(m, tool_calls=calls)
+                calls.append(call if share and new == old and "id" in call else dict(call, id=new))
+            if not share or any(a is not b for a, b in zip(calls, m["tool_calls"])):
+                m = dict(m, tool_calls=calls)
         elif m.get("role") == "tool":
             old = m.get("tool_call_id")
             new = mapping.get(old) if old in mapping else (pending[0] if pending else old)
             if new in pending:
                 pending.remove(new)
-            m = dict(m, tool_call_id=new)
+            if not share or new != old or "tool_call_id" not in m:
+                m = dict(m, tool_call_id=new)
         out.append(m)
     return out
 

@@ -159,6 +159,7 @@ def test_memory_is_flat_in_the_input_size(tmp_path, monkeypatch):
 
     for cache in (validate._VERDICTS, validate._ARGS, validate._TOOLSETS, validate._SCHEMAS, build._TOOLS, *MEMOS):
         monkeypatch.setattr(cache, "size", 32)
+    monkeypatch.setattr(build, "MESSAGE_CACHE", 32)
     small, big, warm = tmp_path / "small.jsonl", tmp_path / "big.jsonl", tmp_path / "warm.jsonl"
     write_runs(small, 60, seed="mem")
     write_runs(big, 240, seed="mem")
