@@ -15,7 +15,6 @@ from nexc.formats.messages import canonical_messages, canonical_tools, message_c
 from nexc.formats.parsing import MEMOS, Memo, parse_tools
 from nexc.formats.templates import load_chat_template
 
-
 #: (format, tools) identities → (tools, its items, rendered declarations); see ``Format._tools_text``
 _TOOLS_TEXT = Memo(256)
 MEMOS.append(_TOOLS_TEXT)
