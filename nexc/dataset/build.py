@@ -31,7 +31,7 @@ from nexc.dataset.render import SpanError, may_hold_markers, render
 from nexc.dataset.store import IdIndex, SampleFile, encode, sample_id
 from nexc.dataset.validate import Lru, check_format, check_record
 from nexc.formats.base import Format, RenderError
-from nexc.formats.parsing import Memo
+from nexc.formats.parsing import MEMOS, Memo
 from nexc.formats.convert import relink_ids
 from nexc.formats.messages import dumps
 from nexc.formats.registry import get_format
@@ -124,6 +124,7 @@ class _Target:
     #: messages (never changed once built) let the renderers memoise them by identity (``memo``)
     messages: Lru = field(default_factory=lambda: Lru(MESSAGE_CACHE))
     memo: Memo = field(default_factory=lambda: Memo(MESSAGE_CACHE))
+    jsons: Memo = field(default_factory=lambda: Memo(MESSAGE_CACHE))
 
 
 def _message_out(m: dict) -> dict:
@@ -281,9 +282,29 @@ def _intern_tools(tools: list[dict] | None, key: str) -> list[dict] | None:
     return found if found is not None else _TOOLS.put(key, tools)
 
 
+_TOOLS_KEYS = Memo(256)
+MEMOS.append(_TOOLS_KEYS)
+
+
+def _tools_key(tools: list[dict] | None) -> str:
+    """``dumps(tools)``, once per toolset object (records share them: see ``records._normalised``)."""
+    hit = _TOOLS_KEYS.get(id(tools))
+    if hit is not None and hit[0] is tools:
+        return hit[1]
+    return _TOOLS_KEYS.put(id(tools), (tools, dumps(tools)))[1]
+
+
+def _message_json(t: _Target, m: dict) -> str:
+    """``encode(_message_out(m))``, once per message object and format."""
+    hit = t.jsons.get(id(m))
+    if hit is not None and hit[0] is m:
+        return hit[1]
+    return t.jsons.put(id(m), (m, encode(_message_out(m))))[1]
+
+
 def _process(record: Record, source: str, targets: list[_Target], granularity: str, drop, verify: bool,
              suspect: bool) -> None:
-    tools_key = dumps(record.tools)
+    tools_key = _tools_key(record.tools)
     tools = _intern_tools(record.tools, tools_key)
     content_key = None if record.span_id is not None else dumps([record.messages, record.tools])
     common: RecordProblem | None = None
@@ -312,7 +333,7 @@ def _process(record: Record, source: str, targets: list[_Target], granularity: s
         fmt = t.fmt
         try:
             messages = relink_ids(record.messages, fmt, share=True)
-            written = [encode(_message_out(m)) for m in messages]  # also the messages' cache keys
+            written = [_message_json(t, m) for m in messages]  # also the messages' cache keys
             known = t.messages
             messages = [known.get(w) or known.put(w, m) for m, w in zip(messages, written)]
             check_format(fmt, messages, record.tools, tools_key, written)

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from nexc.formats.parsing import MEMOS, Memo
+
 _DECODE = json.JSONDecoder().decode
 #: record kinds that are LLM calls (anything else named in kind/type/span_kind is skipped)
 LLM_KINDS = {"llm", "llm_call", "chat", "completion", "generation", "model", "model_call"}
@@ -229,6 +231,28 @@ def normalise_message(m: Any) -> dict:
     return out
 
 
+#: ``repr`` of a decoded message (or tool list) → its normalised form, shared: the records of a run
+#: repeat its history, and one object per distinct message lets the build memoise by identity.
+#: ``repr`` of JSON values tells every value and type apart (``1``, ``1.0``, ``True``, key order).
+#: Normalised messages are never changed afterwards (everything downstream copies to change).
+_NORMALISED = Memo(4096)
+MEMOS.append(_NORMALISED)
+
+
+def _normalised(m: Any) -> dict:
+    key = repr(m)
+    found = _NORMALISED.get(key)
+    return found if found is not None else _NORMALISED.put(key, normalise_message(m))
+
+
+def _normalised_tools(tools: Any) -> list[dict] | None:
+    if tools is None:
+        return None
+    key = ("tools", repr(tools))
+    found = _NORMALISED.get(key)
+    return found if found is not None else _NORMALISED.put(key, normalise_tools(tools))
+
+
 def normalise_tools(tools: Any) -> list[dict] | None:
     """Tools as ``{"type": "function", "function": {...}}`` entries (``None`` stays ``None``)."""
     if tools is None:
@@ -257,13 +281,13 @@ def parse_record(obj: dict, source: str = "", line: int = 0) -> Record:
     raw = obj.get("messages")
     if not isinstance(raw, list):
         raise RecordProblem("malformed-record", "messages is not a list")
-    messages = [normalise_message(m) for m in raw]
+    messages = [_normalised(m) for m in raw]
     reply, finish = _response(obj)
     if reply is not None:
-        reply = normalise_message(reply)
+        reply = _normalised(reply)
         if not messages or messages[-1] != reply:
             messages.append(reply)
-    tools = normalise_tools(obj.get("tools"))
+    tools = _normalised_tools(obj.get("tools"))
     fmt = obj.get("tool_format") or obj.get("format")
     errors: tuple[str, ...] = ()
     if isinstance(fmt, str) and fmt not in ("openai", "native"):

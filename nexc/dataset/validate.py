@@ -18,6 +18,7 @@ from jsonschema.exceptions import SchemaError
 from nexc.dataset.records import Record, RecordProblem
 from nexc.formats.base import Format
 from nexc.formats.messages import dumps
+from nexc.formats.parsing import MEMOS, Memo
 
 
 class Lru(OrderedDict):
@@ -98,6 +99,9 @@ def check_record(record: Record, tools_key: str) -> None:
     for i, m in enumerate(msgs):
         if m["role"] != "assistant":
             continue
+        passed = _PASSED.get(id(m))
+        if passed is not None and passed[0] is m and passed[1] == tools_key:
+            continue  # this very message passed under these tools in an earlier record of the run
         calls = m.get("tool_calls")
         if not calls and not m["content"].strip():
             raise RecordProblem("empty-assistant-turn", f"message {i} has neither content nor tool calls")
@@ -122,6 +126,13 @@ def check_record(record: Record, tools_key: str) -> None:
                                       f"at {'/'.join(map(str, err.absolute_path)) or '(arguments)'}: {err.message}")
                 if found:
                     raise RecordProblem("invalid-arguments", f"message {i}, call {name!r}, {found}")
+        _PASSED.put(id(m), (m, tools_key))
+
+
+#: message identity → (message, tools key) it passed the per-message checks under (records share
+#: normalised messages: ``records._normalised``)
+_PASSED = Memo(4096)
+MEMOS.append(_PASSED)
 
 
 #: JSON types by the test jsonschema applies, narrowed where unsure (a float is never "surely" an integer)

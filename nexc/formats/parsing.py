@@ -83,7 +83,7 @@ class Memo(dict):
 _SCHEMA_CACHE = Memo()
 _STRINGS_CACHE = Memo()
 _TOOLS_CACHE = Memo()
-#: every memo of the formats, for tests that bound memory
+#: every module-level memo (formats and datasets register theirs), for tests that bound memory
 MEMOS: list[Memo] = [_SCHEMA_CACHE, _STRINGS_CACHE, _TOOLS_CACHE]
 _NO_TOOLS: list[dict] = []
 
