@@ -99,16 +99,13 @@ def convert_trajectory(source: str, to_format: str, from_format: str | None, out
     from nexc.formats.convert import convert_trajectory as convert
 
     _get(to_format)
-    raw = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-    stripped = raw.lstrip()
-    if stripped.startswith("["):
-        records = json.loads(raw)
-    elif stripped.startswith("{") and "\n{" not in stripped.rstrip():
-        records = [json.loads(raw)]
-    else:
-        records = [json.loads(line) for line in raw.splitlines() if line.strip()]
+    records = _read_records(source)
     lines, failed = [], 0
     for n, record in enumerate(records, 1):
+        if not isinstance(record, dict):
+            failed += 1
+            click.echo(f"record {n}: cannot convert: a record is a JSON object, not {type(record).__name__}", err=True)
+            continue
         try:
             out = convert(record, to_format, from_format=from_format, text_mode=text_mode, add_text=not no_text)
         except (RenderError, ValueError, TypeError, KeyError) as exc:
@@ -123,6 +120,38 @@ def convert_trajectory(source: str, to_format: str, from_format: str | None, out
         Path(output).write_text(text, encoding="utf-8")
     if failed:
         raise click.ClickException(f"{failed} of {len(records)} records could not be converted")
+
+
+def _read_records(source: str) -> list:
+    """The records of a JSON file (one record or a list) or JSON Lines; a usage error naming the line for
+    input that is not JSON, not UTF-8, or not a file."""
+    try:
+        raw = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except IsADirectoryError:
+        raise click.UsageError(f"'{source}' is a folder; give a trajectory file") from None
+    except UnicodeDecodeError as exc:
+        raise click.UsageError(f"'{source}' is not UTF-8 text (byte {exc.start}); give a JSON or JSON Lines "
+                               "trajectory") from None
+    except OSError as exc:
+        raise click.UsageError(f"cannot read '{source}': {exc.strerror or exc}") from None
+    stripped = raw.lstrip()
+    try:
+        if stripped.startswith("["):
+            records = json.loads(raw)
+            return records if isinstance(records, list) else [records]
+        if stripped.startswith("{") and "\n{" not in stripped.rstrip():
+            return [json.loads(raw)]
+    except ValueError as exc:
+        raise click.UsageError(f"'{source}' is not valid JSON: {exc}") from None
+    records = []
+    for n, line in enumerate(raw.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except ValueError as exc:
+            raise click.UsageError(f"{source}:{n}: not a JSON record ({exc.msg} at column {exc.colno})") from None
+    return records
 
 
 def _get(format_id: str):

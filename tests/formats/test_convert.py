@@ -79,3 +79,20 @@ def test_cli_convert_trajectory(tmp_path):
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in dst.read_text(encoding="utf-8").splitlines()]
     assert len(lines) == 2 and lines[0]["format"] == "glm45:glm46" and "<arg_key>q</arg_key>" in lines[0]["text"]
+
+
+def test_cli_convert_trajectory_bad_input_is_a_usage_error_naming_the_problem(tmp_path):
+    cases = {"binary.jsonl": (bytes(range(128, 256)), "is not UTF-8"),
+             "broken.jsonl": (b'{"messages": []}\n{"a": 1}\nnot json\n', "broken.jsonl:3: not a JSON record"),
+             "list.json": (b"[1, 2", "is not valid JSON")}
+    for name, (data, said) in cases.items():
+        (tmp_path / name).write_bytes(data)
+        result = CliRunner().invoke(convert_trajectory, [str(tmp_path / name), "--to", "glm45"])
+        assert result.exit_code == 2 and said in result.output, (name, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+    result = CliRunner().invoke(convert_trajectory, [str(tmp_path), "--to", "glm45"])
+    assert result.exit_code == 2 and "is a folder" in result.output
+    (tmp_path / "scalars.jsonl").write_text("5\n[1]\n", encoding="utf-8")
+    result = CliRunner().invoke(convert_trajectory, [str(tmp_path / "scalars.jsonl"), "--to", "glm45"])
+    assert result.exit_code == 1 and "2 of 2 records could not be converted" in result.output
+    assert "a record is a JSON object, not int" in result.output
