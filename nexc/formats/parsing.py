@@ -1,10 +1,10 @@
 """Helpers shared by the parsers: block scanning, call construction, schema-typed values."""
 from __future__ import annotations
 
-import hashlib
 import json
 from operator import is_
 from typing import Any, Iterator
+from zlib import crc32
 
 from nexc.formats.messages import canonical_tools, tool_functions
 
@@ -14,23 +14,22 @@ _SCAN = json.JSONDecoder().scan_once
 _JSON_WS = " \t\n\r"
 
 _last_digest: tuple[str | None, int] = (None, 0)
-#: an empty 5-byte BLAKE2b state; copying it skips the constructor's parameter setup
-_BLAKE2B_5 = hashlib.blake2b(digest_size=5)
 
 
 def call_id(text: str, index: int) -> str:
     """A deterministic id for the ``index``-th call parsed from ``text``: 9 hex digits, so it is
-    also a valid Mistral id (the text's digest is kept for the next call of the same parse)."""
+    also a valid Mistral id. The digest is a CRC-32 of the UTF-8 text (lone surrogates, which
+    broken model output can hold, pass through) with its length in the low bits; it is kept for
+    the next call of the same parse. Ids tell calls apart, they do not authenticate anything."""
     global _last_digest
     last = _last_digest
     if last[0] is text:
         digest = last[1]
     else:
-        h = _BLAKE2B_5.copy()
-        h.update(text.encode())
-        digest = int.from_bytes(h.digest(), "big")
+        data = text.encode("utf-8", "surrogatepass")
+        digest = (crc32(data) << 4) | (len(data) & 15)
         _last_digest = (text, digest)
-    return "%09x" % ((digest + index * 0x9E3779B1) % 0x1000000000)
+    return "%09x" % ((digest + index * 0x9E3779B1) & 0xFFFFFFFFF)
 
 
 def make_call(name: str, arguments: dict, id_: str) -> dict:

@@ -11,16 +11,20 @@ from __future__ import annotations
 import keyword
 import re
 
+#: one token (after optional blanks) per match, captured whole; ``re.split`` then alternates gaps
+#: (text no token matches: must all be empty) and tokens. A token's first character says its kind:
+#: punctuation, a name (``str.isidentifier``), a quote (a string), a digit or ``-`` (a number).
 _TOKENS = re.compile(
-    r"[ \t\n]*(?:"
-    r"([A-Za-z_][A-Za-z0-9_]*)"                                  # 1 a name (or True/False/None)
-    r"|'((?:[^'\\\n\r\x00]|\\[^\n\r\x00])*)'"                    # 2 a '…' string
-    r'|"((?:[^"\\\n\r\x00]|\\[^\n\r\x00])*)"'                    # 3 a "…" string
-    r"|(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)"    # 4 a number
-    r"|([][{}(),:=.]))")                                          # 5 punctuation
-_STRIDE = 6
+    r"[ \t\n]*+("
+    r"[][{}(),:=.]"
+    r"|[A-Za-z_][A-Za-z0-9_]*+"
+    r"|'(?:[^'\\\n\r\x00]++|\\[^\n\r\x00])*+'"
+    r'|"(?:[^"\\\n\r\x00]++|\\[^\n\r\x00])*+"'
+    r"|-?(?:0|[1-9][0-9]*+)(?:\.[0-9]++)?(?:[eE][-+]?[0-9]++)?)")
 _KEYWORDS = frozenset(keyword.kwlist)  # never names of calls or arguments
 _CONSTANTS = {"True": True, "False": False, "None": None}
+_QUOTES = frozenset("'\"")
+_NUMBER_START = frozenset("-0123456789")
 #: the escapes repr() writes (and that mean the same in every Python 3 version)
 _ESCAPES = re.compile(r"\\(?:[\\'\"abfnrtv]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -37,121 +41,110 @@ def read_calls(src: str) -> list[tuple[str, dict]] | None:
     if src[:1] != "[" or not src.isascii() and _SURROGATE.search(src):
         return None  # leading whitespace is an indent, surrogates do not compile
     pieces = _TOKENS.split(src)
-    if any(pieces[0::_STRIDE]):
+    if any(pieces[0::2]):
         return None  # text no token matches
-    reader = _Reader(pieces)
+    toks = pieces[1::2]
     try:
-        calls = reader.calls()
+        calls, end = _calls(toks)
     except (_Unsupported, ValueError, IndexError, KeyError, RecursionError):
         return None
-    return calls if reader.pos == len(pieces) - 1 else None
+    return calls if end == len(toks) else None
 
 
-class _Reader:
-    """Recursive descent over the pieces of ``re.split``: ``pos`` indexes a gap, and the token after
-    it is ``pieces[pos + 1 : pos + 6]`` (name, '…' body, "…" body, number, punctuation)."""
+def _name(tok: str) -> str:
+    """``tok`` if it is a name a call or an argument may have."""
+    if not tok.isidentifier() or tok in _KEYWORDS:
+        raise _Unsupported
+    return tok
 
-    def __init__(self, pieces: list):
-        self.pieces = pieces
-        self.pos = 0
 
-    def calls(self) -> list[tuple[str, dict]]:
-        p = self.pieces
-        if p[5] != "[":
+def _calls(t: list[str]) -> tuple[list[tuple[str, dict]], int]:
+    """The call list starting at token 0, and the index after it."""
+    if t[0] != "[":
+        raise _Unsupported
+    out = []
+    i = 1
+    while True:
+        name = _name(t[i])
+        i += 1
+        while t[i] == ".":  # a dotted name: a.b.c
+            name += "." + _name(t[i + 1])
+            i += 2
+        if t[i] != "(":
             raise _Unsupported
-        self.pos = _STRIDE
-        out = []
-        while True:
-            out.append(self.call())
-            mark = p[self.pos + 5]
-            self.pos += _STRIDE
-            if mark == "]":
-                return out
-            if mark != ",":
-                raise _Unsupported
-
-    def call(self) -> tuple[str, dict]:
-        p = self.pieces
-        name = p[self.pos + 1]
-        if name is None or name in _KEYWORDS:
-            raise _Unsupported
-        self.pos += _STRIDE
-        while p[self.pos + 5] == ".":  # a dotted name: a.b.c
-            part = p[self.pos + _STRIDE + 1]
-            if part is None or part in _KEYWORDS:
-                raise _Unsupported
-            name += "." + part
-            self.pos += 2 * _STRIDE
-        if p[self.pos + 5] != "(":
-            raise _Unsupported
-        self.pos += _STRIDE
+        i += 1
         args: dict = {}
-        if p[self.pos + 5] == ")":
-            self.pos += _STRIDE
-            return name, args
-        while True:
-            key = p[self.pos + 1]
-            if key is None or key in _KEYWORDS or p[self.pos + _STRIDE + 5] != "=":
-                raise _Unsupported
-            i = self.pos + 2 * _STRIDE
-            if p[i + 2] is not None and "\\" not in p[i + 2]:  # the common case inline: a plain '…'
-                args[key] = p[i + 2]
-                self.pos = i + _STRIDE
-            else:
-                self.pos = i
-                args[key] = self.value(0)
-            mark = p[self.pos + 5]
-            self.pos += _STRIDE
-            if mark == ")":
-                return name, args
-            if mark != ",":
-                raise _Unsupported
-
-    def value(self, depth: int):
-        p, i = self.pieces, self.pos
-        self.pos = i + _STRIDE
-        if p[i + 2] is not None:
-            return _string(p[i + 2])
-        if p[i + 4] is not None:
-            text = p[i + 4]
-            return float(text) if "." in text or "e" in text or "E" in text else int(text)
-        if p[i + 1] is not None:
-            return _CONSTANTS[p[i + 1]]  # KeyError: any other name is not a literal
-        if p[i + 3] is not None:
-            return _string(p[i + 3])
-        mark = p[i + 5]
-        if depth > _MAX_DEPTH or mark not in ("[", "{"):
-            raise _Unsupported
-        if mark == "[":
-            out = []
-            if p[self.pos + 5] == "]":
-                self.pos += _STRIDE
-                return out
+        if t[i] == ")":
+            i += 1
+        else:
             while True:
-                out.append(self.value(depth + 1))
-                mark = p[self.pos + 5]
-                self.pos += _STRIDE
-                if mark == "]":
-                    return out
+                key = _name(t[i])
+                if t[i + 1] != "=":
+                    raise _Unsupported
+                tok = t[i + 2]
+                if tok[0] == "'" and "\\" not in tok:  # the common case inline: a plain '…'
+                    args[key] = tok[1:-1]
+                    i += 3
+                else:
+                    args[key], i = _value(t, i + 2, 0)
+                mark = t[i]
+                i += 1
+                if mark == ")":
+                    break
                 if mark != ",":
                     raise _Unsupported
-        obj: dict = {}
-        if p[self.pos + 5] == "}":
-            self.pos += _STRIDE
-            return obj
+        out.append((name, args))
+        mark = t[i]
+        i += 1
+        if mark == "]":
+            return out, i
+        if mark != ",":
+            raise _Unsupported
+
+
+def _value(t: list[str], i: int, depth: int):
+    """The literal starting at token ``i``, and the index after it."""
+    tok = t[i]
+    first = tok[0]
+    if first in _QUOTES:
+        return _string(tok[1:-1]), i + 1
+    if first in _NUMBER_START:
+        return (float(tok) if "." in tok or "e" in tok or "E" in tok else int(tok)), i + 1
+    if first == "[":
+        if depth >= _MAX_DEPTH:
+            raise _Unsupported
+        out = []
+        i += 1
+        if t[i] == "]":
+            return out, i + 1
         while True:
-            i = self.pos
-            key = p[i + 2] if p[i + 2] is not None else p[i + 3]
-            if key is None or p[i + _STRIDE + 5] != ":":
-                raise _Unsupported
-            self.pos = i + 2 * _STRIDE
-            obj[_string(key)] = self.value(depth + 1)
-            mark = p[self.pos + 5]
-            self.pos += _STRIDE
-            if mark == "}":
-                return obj
+            value, i = _value(t, i, depth + 1)
+            out.append(value)
+            mark = t[i]
+            i += 1
+            if mark == "]":
+                return out, i
             if mark != ",":
                 raise _Unsupported
+    if first == "{":
+        if depth >= _MAX_DEPTH:
+            raise _Unsupported
+        obj: dict = {}
+        i += 1
+        if t[i] == "}":
+            return obj, i + 1
+        while True:
+            key = t[i]
+            if key[0] not in _QUOTES or t[i + 1] != ":":
+                raise _Unsupported
+            obj[_string(key[1:-1])], i = _value(t, i + 2, depth + 1)
+            mark = t[i]
+            i += 1
+            if mark == "}":
+                return obj, i
+            if mark != ",":
+                raise _Unsupported
+    return _CONSTANTS[tok], i + 1  # KeyError: any other name (or punctuation) is not a literal
 
 
 def _string(body: str) -> str:

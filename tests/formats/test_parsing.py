@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nexc.formats import get_format
+from nexc.formats import get_format, list_formats
 
 TOOLS = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {
     "city": {"type": "string"}, "days": {"type": "integer"}, "metric": {"type": "boolean"},
@@ -144,3 +144,18 @@ def test_nexau_parallel_block():
 
 def test_openrouter_only_reads_declared_tools():
     assert get_format("openrouter_xml").parse_assistant("<b>bold</b>", TOOLS).tool_calls == []
+
+
+@pytest.mark.parametrize("fid", list_formats(include_plugins=False))
+def test_lone_surrogates_in_model_text_do_not_break_parsing(fid):
+    """Broken decoding can leave lone surrogates in model text: the calls still parse (the call id's
+    digest passes them through) and ids differ from those of the same text without them."""
+    fmt = get_format(fid)
+    msg = {"role": "assistant", "content": "", "tool_calls": [{"id": "abcdefgh1", "type": "function", "function": {
+        "name": "get_weather", "arguments": {"city": "Paris"}}}]}
+    clean = fmt.parse_assistant(fmt.render_assistant(msg), TOOLS)
+    result = fmt.parse_assistant(fmt.render_assistant({**msg, "content": "\ud83d note \udc00"}), TOOLS)
+    assert result.errors == [] and _args(result) == [{"city": "Paris"}]
+    assert "\ud83d" in result.content
+    if fid not in ("kimi_k2:original", "kimi_k2:0905", "kimi_k2:thinking", "mistral:v3", "mistral:v11", "openai"):
+        assert result.tool_calls[0]["id"] != clean.tool_calls[0]["id"]
