@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 
+from nexc.formats.parsing import call_id, make_call
+
 #: the C scanner behind ``json.loads``: ``(value, end)`` of the JSON value at an index
 SCAN = json.JSONDecoder().scan_once
 
@@ -75,3 +77,34 @@ def json_object(text: str):
     except (StopIteration, ValueError):
         return None
     return value if end == len(text) and type(value) is dict else None
+
+
+def token_calls(text: str, tokens, strings: dict, typed):
+    """``(head, calls)`` for XML dialects tokenised by one regex with three groups: a call opening
+    (the tool name), an argument (key, raw value), or neither (a call closing). Only whitespace
+    may lie between tokens and after the last; calls neither nest nor stay open. None for any
+    other layout.
+
+    ``strings`` maps tool names to the keys whose values stay raw text; other values go through
+    ``typed``. A repeated key keeps its last value, as the general parsers do.
+    """
+    pieces = tokens.split(text)
+    if "".join(pieces[4::4]).strip():
+        return None
+    calls: list[dict] = []
+    args = texts = None
+    for name, key, value in zip(pieces[1::4], pieces[2::4], pieces[3::4]):
+        if key is not None:  # an argument: only inside a call
+            if args is None:
+                return None
+            args[key] = value if key in texts else typed(value)
+        elif name is not None:  # a call opens: not inside another
+            if args is not None:
+                return None
+            args, texts = {}, strings.get(name, ())
+            calls.append(make_call(name, args, call_id(text, len(calls))))
+        elif args is None:  # a call closes: only an open one
+            return None
+        else:
+            args = None
+    return None if args is not None else (pieces[0], calls)

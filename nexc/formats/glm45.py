@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from nexc.formats.base import Format, ParseResult, RenderError
-from nexc.formats.fastpath import VALUE
+from nexc.formats.fastpath import VALUE, token_calls
 from nexc.formats.messages import dumps, message_content
 from nexc.formats.parsing import (
     call_id,
@@ -154,28 +154,10 @@ class Glm45(Format):
     def _parse_fast(self, text, tools):
         if "<tool_call>" not in text:
             return ParseResult(text.strip())
-        pieces = _TOKENS.split(text)
-        head = pieces[0]
-        if "<tool_call>" in head or "".join(pieces[4::4]).strip():
+        found = token_calls(text, _TOKENS, string_params(tools), json_or_text)
+        if found is None or "<tool_call>" in found[0]:
             return None
-        strings = string_params(tools)
-        calls: list[dict] = []
-        args = texts = None
-        for name, key, value in zip(pieces[1::4], pieces[2::4], pieces[3::4]):
-            if key is not None:  # an argument: only inside a call
-                if args is None:
-                    return None
-                args[key] = value if key in texts else json_or_text(value)
-            elif name is not None:  # a call opens: not inside another
-                if args is not None:
-                    return None
-                args, texts = {}, strings.get(name, ())
-                calls.append(make_call(name, args, call_id(text, len(calls))))
-            elif args is None:  # a call closes: only an open one
-                return None
-            else:
-                args = None
-        return None if args is not None else ParseResult(head.strip(), calls, [])
+        return ParseResult(found[0].strip(), found[1], [])
 
     def _parse(self, text, tools):
         schemas = parameter_schemas(tools)

@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 from nexc.formats.base import Format, ParseResult
+from nexc.formats.fastpath import token_calls
 from nexc.formats.messages import dumps, message_content, tool_functions
 from nexc.formats.parsing import (
     call_id,
@@ -101,6 +102,11 @@ _TOKENS = re.compile(
 _PY_LITERALS = {"True": True, "False": False, "None": None}
 
 
+def _typed(value: str):
+    """A value whose schema is not text: a Python literal the template writes, or JSON, or text."""
+    return _PY_LITERALS[value] if value in _PY_LITERALS else json_or_text(value)
+
+
 class Qwen3Coder(Format):
     """Qwen3-Coder (``Qwen3-Coder.jinja``)."""
 
@@ -165,31 +171,10 @@ class Qwen3Coder(Format):
     def _parse_fast(self, text, tools):
         if "<tool_call>" not in text:
             return None if "<function=" in text else ParseResult(text.strip())
-        pieces = _TOKENS.split(text)
-        head = pieces[0]
-        if "<tool_call>" in head or "".join(pieces[4::4]).strip():
+        found = token_calls(text, _TOKENS, string_params(tools), _typed)
+        if found is None or "<tool_call>" in found[0]:
             return None
-        strings = string_params(tools)
-        calls: list[dict] = []
-        args = texts = None
-        for name, key, value in zip(pieces[1::4], pieces[2::4], pieces[3::4]):
-            if key is not None:  # a parameter: only inside a call
-                if args is None:
-                    return None
-                if key in texts:
-                    args[key] = value
-                else:
-                    args[key] = _PY_LITERALS[value] if value in _PY_LITERALS else json_or_text(value)
-            elif name is not None:  # a call opens: not inside another
-                if args is not None:
-                    return None
-                args, texts = {}, strings.get(name, ())
-                calls.append(make_call(name, args, call_id(text, len(calls))))
-            elif args is None:  # a call closes: only an open one
-                return None
-            else:
-                args = None
-        return None if args is not None else ParseResult(head.strip(), calls, [])
+        return ParseResult(found[0].strip(), found[1], [])
 
     def _parse(self, text, tools):
         schemas = parameter_schemas(tools)
