@@ -37,6 +37,7 @@ BUILTIN: dict[str, str] = {
     "mistral:v3": "mistral:MistralV3",
     "mistral:v11": "mistral:MistralV11",
     "pythonic": "pythonic:Pythonic",
+    "gpt_oss": "harmony:GptOss",
 }
 #: the variant a bare name stands for
 DEFAULT_VARIANT: dict[str, str] = {
@@ -48,6 +49,7 @@ ALIASES: dict[str, str] = {
     "hermes:qwen25": "hermes:qwen2.5", "hermes:hermes-3": "hermes:hermes3", "qwen2.5": "hermes:qwen2.5",
     "qwen3": "hermes:qwen3", "kimi_k2:instruct": "kimi_k2:0905", "llama3_json:31": "llama3_json:3.1",
     "llama3_json:32": "llama3_json:3.2", "mistral:nemo": "mistral:v3", "mistral:small3.2": "mistral:v11",
+    "harmony": "gpt_oss",
 }
 
 _plugins: dict[str, Any] | None = None

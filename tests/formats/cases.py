@@ -24,6 +24,10 @@ REAL_TEMPLATE_CASES: dict[str, tuple[dict, list[dict]]] = {
     "mistral:v3": ({}, [{}]),
     # the real template reads the clock for its default system prompt; nexc takes date_string
     "mistral:v11": ({}, [{"date_string": TODAY_ISO}]),
+    # reads the clock (nexc takes date_string); drops a turn's calls after the first, like nexc
+    "gpt_oss": ({}, [{"date_string": TODAY_ISO},
+                     {"date_string": TODAY_ISO, "model_identity": "You are M.", "reasoning_effort": "high"},
+                     {"date_string": TODAY_ISO, "reasoning_effort": "low"}]),
 }
 
 #: reference crashes nexc renders through (documented in specs/FORMATS.md)
@@ -32,4 +36,4 @@ REFERENCE_CRASHES_RENDERED = {
 }
 
 #: real templates no format reproduces (optional in the issue)
-UNMATCHED_OK = {"openai-gpt-oss-120b.jinja": "gpt-oss harmony is optional and not implemented"}
+UNMATCHED_OK: dict[str, str] = {}

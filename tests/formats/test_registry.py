@@ -12,6 +12,7 @@ EXPECTED = {
     "openai", "nexau_xml", "qwen3_coder", "glm45:glm46", "glm45:glm47", "minimax_m2", "deepseek_v31",
     "openrouter_xml", "hermes:qwen2.5", "hermes:qwen3", "hermes:hermes3", "kimi_k2:original", "kimi_k2:0905",
     "kimi_k2:thinking", "llama3_json:3.1", "llama3_json:3.2", "mistral:v3", "mistral:v11", "pythonic",
+    "gpt_oss",
 }
 
 
@@ -23,6 +24,7 @@ def test_all_formats_listed():
     ("hermes", "hermes:qwen2.5"), ("Hermes:Qwen2.5", "hermes:qwen2.5"), ("glm45", "glm45:glm46"),
     ("glm4.7", "glm45:glm47"), ("kimi_k2", "kimi_k2:original"), ("mistral", "mistral:v3"),
     ("mistral:nemo", "mistral:v3"), ("llama3-json:3.2", "llama3_json:3.2"), ("qwen3", "hermes:qwen3"),
+    ("harmony", "gpt_oss"), ("gpt-oss", "gpt_oss"),
 ])
 def test_names_variants_and_aliases(name, expected):
     assert get_format(name).id == expected
