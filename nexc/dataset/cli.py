@@ -56,6 +56,9 @@ def build(trajectories, formats, output, granularity, template_vars, verify, qui
     except DatasetError as exc:
         click.echo(f"nexc dataset build: {exc}", err=True)
         sys.exit(2)
+    if report.records == 0:
+        click.echo(f"nexc dataset build: warning: the input ({report.files} file(s)) holds no records; "
+                   "nothing was added", err=True)
     if not quiet:
         click.echo(f"dataset: {output} ({report.records} records from {report.files} files, granularity "
                    f"{granularity})")

@@ -77,11 +77,17 @@ class Record:
 
 # ---------------------------------------------------------------- input files
 def expand_inputs(paths: Iterable[str | Path]) -> list[Path]:
-    """Files to read: files as given, folders searched for ``*.jsonl``/``*.jsonl.gz`` (sorted)."""
+    """Files to read: files as given, folders searched for ``*.jsonl``/``*.jsonl.gz`` (sorted). A
+    missing path, or a folder with no such file, is FileNotFoundError (nothing to build from is a
+    mistake, not an empty dataset)."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out += sorted(q for q in p.rglob("*") if q.is_file() and q.name.endswith((".jsonl", ".jsonl.gz")))
+            found = sorted(q for q in p.rglob("*") if q.is_file() and q.name.endswith((".jsonl", ".jsonl.gz")))
+            if not found:
+                raise FileNotFoundError(f"folder {p} holds no trajectory files (*.jsonl, *.jsonl.gz, searched "
+                                        "recursively)")
+            out += found
         elif p.is_file():
             out.append(p)
         else:

@@ -202,6 +202,22 @@ def test_folders_are_read_sorted(fixtures, tmp_path):
     assert samples[0]["meta"]["span_id"] == "a000000000000001" and samples[-1]["meta"]["agent_name"] == "weather"
 
 
+def test_nothing_to_build_from_is_said(tmp_path):
+    """A folder without trajectory files is a usage error naming it; input without records warns."""
+    from nexc.dataset.cli import dataset
+
+    empty = tmp_path / "runs"
+    (empty / "sub").mkdir(parents=True)
+    (empty / "notes.txt").write_text("not a trajectory\n")
+    result = CliRunner().invoke(dataset, ["build", str(empty), "-f", "openai", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "holds no trajectory files" in result.output and str(empty) in result.output
+    assert not (tmp_path / "out").exists()
+    blank = tmp_path / "blank.jsonl"
+    blank.write_text("\n\n")
+    result = CliRunner().invoke(dataset, ["build", str(blank), "-f", "openai", "-o", str(tmp_path / "out2")])
+    assert result.exit_code == 0 and "holds no records" in result.output
+
+
 def test_marker_characters_drop_the_sample_wherever_they_are_rendered(tmp_path):
     """U+FDD0/U+FDD1 mark the spans: a record that would render one (raw or \\u-escaped in the
     file) is dropped as template-mismatch; one only in a field no template renders is kept."""
