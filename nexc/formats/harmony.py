@@ -50,6 +50,8 @@ _HEADER = re.compile(
 )
 #: what ``_parse_fast`` splits at, and the call header it reads
 _OPEN = START + "assistant"
+_FAST_HEADS = {"<|channel|>analysis": 0, "<|channel|>final": 1, "<|channel|>commentary": 1}
+_TERMINATORS = frozenset((END, CALL, RETURN))
 _FAST_CALL = re.compile(r"to=functions\.([^\s<]++)<\|channel\|>commentary json")
 #: the end of a message body
 _TERMINATOR = re.compile(r"<\|(?:end|call|return)\|>")
@@ -284,41 +286,37 @@ class GptOss(Format):
         """The messages ``render_assistant`` writes (the first one's header may be the prompt's),
         each body free of ``<|`` and its JSON arguments exact; None for anything else."""
         chunks = text.split(_OPEN)
+        chunks[0] = chunks[0].lstrip()
         content: list[str] = []
         reasoning: list[str] = []
         calls: list[dict] = []
-        for n, chunk in enumerate(chunks):
-            if n == 0:
+        for i in range(0 if chunks[0] else 1, len(chunks)):
+            chunk = chunks[i]
+            if i and not chunk.startswith(CHANNEL):
+                if not chunk[:1].isspace():
+                    return None
                 chunk = chunk.lstrip()
-                if not chunk:
-                    continue
-            elif chunk[:1].isspace():
-                chunk = chunk.lstrip()
-            elif not chunk.startswith(CHANNEL):
-                return None
             head, sep, rest = chunk.partition(MESSAGE)
-            at = rest.find("<|")
             if not sep:
                 return None
+            at = rest.find("<|")
             if at >= 0:
-                after = rest[at:]
-                term = 7 if after.startswith(END) else 8 if after.startswith(CALL) else \
-                    10 if after.startswith(RETURN) else 0
-                if not term or (len(after) > term and not after[term:].isspace()):
+                if rest[at:].rstrip() not in _TERMINATORS:
                     return None
                 rest = rest[:at]
-            if head == "<|channel|>analysis":
-                reasoning.append(rest)
-            elif head == "<|channel|>final" or head == "<|channel|>commentary":
-                rest = rest.strip()
-                if rest:
-                    content.append(rest)
-            else:
+            kind = _FAST_HEADS.get(head)
+            if kind is None:
                 name = _FAST_CALL.fullmatch(head)
                 args = json_object(rest) if name else None
                 if args is None:
                     return None
                 calls.append(make_call(name[1], args, call_id(text, len(calls))))
+            elif kind:
+                rest = rest.strip()
+                if rest:
+                    content.append(rest)
+            else:
+                reasoning.append(rest)
         return ParseResult("\n".join(content), calls, [], "\n".join(reasoning) if reasoning else None)
 
     def _parse(self, text, tools):
