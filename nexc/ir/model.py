@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field
+from pydantic import Field, model_serializer
 
 from nexc.ir.base import Node
 
@@ -62,6 +62,18 @@ class Tool(Node):
     parallel: bool = True
     extra_kwargs: dict[str, JSON] = Field(default_factory=dict)
     lazy: bool = False
+    #: Set by the optimiser's openai-strict schema form (never written in a spec): the top-level
+    #: parameters it made nullable because they were optional. The runtime drops a null sent for
+    #: one, so the implementation's default applies as if the model had left it out.
+    null_is_absent: tuple[str, ...] = ()
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler):
+        """Dumps (bundles, manifests, snapshots) carry ``null_is_absent`` only when it is set."""
+        data = handler(self)
+        if not self.null_is_absent:
+            data.pop("null_is_absent", None)
+        return data
 
 
 class McpServer(Node):

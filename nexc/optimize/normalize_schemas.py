@@ -8,7 +8,9 @@ With ``ctx.options["schema_target"] == "openai-strict"`` (OpenAI structured outp
 every object schema also gets ``additionalProperties: false`` and lists all its properties in
 ``required``; a property that was optional becomes nullable (``"type": [T, "null"]``, ``null`` added to
 an ``enum``, or ``anyOf [..., {"type": "null"}]``), so the model writes ``null`` where it would have
-left the argument out.
+left the argument out. The tool's ``null_is_absent`` then names the top-level properties made
+nullable, and the runtime drops a null sent for one (the implementation's default applies); nulls
+for optional properties of nested objects reach the implementation as ``None``.
 """
 from __future__ import annotations
 
@@ -127,5 +129,19 @@ def optimise(fw, ctx=None):
     tools = []
     for t in fw.tools:
         params = normalise_schema(t.parameters, target)
-        tools.append(t if params == t.parameters else t.model_copy(update={"parameters": params}))
+        if params == t.parameters:
+            tools.append(t)
+            continue
+        update: dict = {"parameters": params}
+        if target in STRICT_TARGETS:
+            update["null_is_absent"] = optional_parameters(inline_refs(t.parameters))
+        tools.append(t.model_copy(update=update))
     return fw.model_copy(update={"tools": tuple(tools)})
+
+
+def optional_parameters(schema) -> tuple[str, ...]:
+    """The top-level properties ``schema`` does not require (those :func:`strict` makes nullable)."""
+    if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
+        return ()
+    required = schema.get("required") if isinstance(schema.get("required"), list) else ()
+    return tuple(name for name in schema["properties"] if name not in required)

@@ -105,16 +105,18 @@ class ToolImpl:
 
     __slots__ = ("name", "description", "parameters", "schema", "kind", "fn", "is_async", "parallel", "inject",
                  "extra_kwargs", "required", "error", "target", "root_dir", "agent", "accepts_any", "fast_calls",
-                 "inline", "pinned", "annotations")
+                 "inline", "pinned", "annotations", "null_is_absent")
 
     def __init__(self, name: str, description: str, parameters: dict, *, kind: str = "python",
                  fn: Callable | None = None, parallel: bool = True, extra_kwargs: dict | None = None,
                  target: str | None = None, root_dir: str | None = None, agent: str | None = None,
-                 error: str | None = None):
+                 error: str | None = None, null_is_absent: tuple[str, ...] = ()):
         self.name, self.description, self.parameters = name, description, parameters
+        #: parameters whose null means "left out" (optional ones an openai-strict schema made nullable)
+        self.null_is_absent = frozenset(null_is_absent)
         self.schema = openai_schema(name, description, parameters)
         self.kind, self.parallel, self.extra_kwargs = kind, parallel, dict(extra_kwargs or {})
-        self.required = tuple(parameters.get("required") or ())
+        self.required = tuple(k for k in parameters.get("required") or () if k not in null_is_absent)
         self.target, self.root_dir, self.agent, self.error = target, root_dir, agent, error
         self.fn = None
         self.is_async = False
@@ -160,6 +162,8 @@ class ToolImpl:
             args = raw if raw is not None else {}
         if not isinstance(args, dict):
             raise ToolError(f"the arguments of '{self.name}' must be a JSON object, not {type(args).__name__}")
+        if self.null_is_absent:
+            args = {k: v for k, v in args.items() if v is not None or k not in self.null_is_absent}
         missing = [k for k in self.required if k not in args]
         if missing:
             raise ToolError(f"'{self.name}' is missing required argument(s): {', '.join(missing)}")

@@ -153,3 +153,31 @@ def test_fast_sync_tools_move_inline_and_slow_ones_go_back(settings):
     n = T.INLINE_AFTER
     assert seen[:n] == [False] * n and seen[n:n + 3] == [True] * 3
     assert not any(seen[n + 3:]) and impl.pinned and not impl.inline
+
+
+def test_openai_strict_null_for_an_optional_parameter_means_left_out(settings):
+    """``-O --schema-target openai-strict`` makes optional parameters nullable; the model's null for
+    one reaches the implementation as "left out" (its default applies), not as None."""
+    from nexc.api import CompiledFramework
+    from nexc.optimize.normalize_schemas import optimise
+    from nexc.pipeline import Context
+    from nexc.testing import FakeOpenAI
+
+    from nexc.ir.model import Binding, Tool
+
+    optional_n = Tool(name="big", description="the big tool", binding=Binding(kind="python", target=f"{helpers.MOD}:big"),
+                      parameters={"type": "object", "properties": {"n": {"type": "integer"}}, "required": []})
+    fw = helpers.framework([agent(tools=["big", "echo"])])
+    fw = fw.model_copy(update={"tools": tuple(optional_n if t.name == "big" else t for t in fw.tools)})
+    fw = optimise(fw, Context(root_dir=".", files={}, options={"schema_target": "openai-strict"}))
+    big = next(t for t in fw.tools if t.name == "big")
+    assert big.parameters["properties"]["n"]["type"] == ["integer", "null"] and big.null_is_absent == ("n",)
+    assert next(t for t in fw.tools if t.name == "echo").null_is_absent == ()
+    compiled = CompiledFramework.from_ir(fw, ".", settings=settings)
+    srv = FakeOpenAI([reply(tool_calls=[call("big", {"n": None}), call("echo", {"text": None})]), reply("done")])
+    with srv as url:
+        res = compiled.run("go", base_url=url, api_key="sk-test-key-000")
+    assert res.output == "done"
+    observations = [m["content"] for m in srv.requests[1].messages if m["role"] == "tool"]
+    assert observations[0] == "x" * 4000      # big's default n
+    assert observations[1] == "echo:None"     # a required parameter's null is passed as it is
