@@ -73,6 +73,10 @@ class Format:
     #: where its chat template's ``{% generation %}`` blocks begin and end (the dataset build takes
     #: training spans from it; formats without it get their spans from rendering the template)
     marks_generation: ClassVar[bool] = False
+    #: the ``strftime`` format of the date the real template takes from the clock (``strftime_now``);
+    #: nexc writes the ``date_string`` keyword there instead, so renders are reproducible. Comparing
+    #: with the real template today needs ``date_string=time.strftime(date_format)``.
+    date_format: ClassVar[str | None] = None
 
     @property
     def id(self) -> str:

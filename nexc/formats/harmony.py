@@ -177,6 +177,7 @@ class GptOss(Format):
     name = "gpt_oss"
     description = "gpt-oss harmony: <|start|>assistant to=functions.N<|channel|>commentary json<|message|>{json}<|call|>"
     matches_template = "openai-gpt-oss-120b.jinja"
+    date_format = "%Y-%m-%d"
     template_name = "gpt_oss"
     stop_sequences = (CALL, RETURN)
     single_call = True

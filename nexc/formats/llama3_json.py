@@ -147,6 +147,7 @@ class Llama32(Llama31):
     variant = "3.2"
     description = 'Llama 3.2: {"name": N, "parameters": {…}} as the whole turn'
     matches_template = "meta-llama-Llama-3.2-3B-Instruct.jinja"
+    date_format = "%d %b %Y"
     template_name = "llama3_json_3.2"
     stop_sequences = ("<|eot_id|>",)
     _builtin = False

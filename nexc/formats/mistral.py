@@ -195,6 +195,7 @@ class MistralV11(_MistralBase):
     variant = "v11"
     description = "Mistral v11 (Small 3.2): [TOOL_CALLS]N[CALL_ID]id[ARGS]{json}"
     matches_template = "Mistral-Small-3.2-24B-Instruct-2506.jinja"
+    date_format = "%Y-%m-%d"
     template_name = "mistral_v11"
 
     def _render_tools(self, tools):

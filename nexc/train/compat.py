@@ -15,6 +15,7 @@ format ``F`` with template ``D``:
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from nexc.train.errors import TrainError
@@ -31,6 +32,9 @@ _PROBE = [
     {"role": "tool", "tool_call_id": "a1b2c3d4e", "name": "lookup", "content": "a flower"},
     {"role": "assistant", "content": "A flower."},
 ]
+#: special tokens both sides render the probe with (a real tokenizer passes its own; nexc formats
+#: have defaults): the comparison is about the dialect, not about which BOS a tokenizer has
+_SPECIAL = {"bos_token": "<BOS>", "eos_token": "<EOS>"}
 
 
 @dataclass
@@ -48,7 +52,7 @@ def render_probe_with(template: str) -> str | None:
     try:
         from transformers.utils.chat_template_utils import render_jinja_template
 
-        rendered, _ = render_jinja_template(conversations=[_PROBE], tools=_TOOLS, chat_template=template)
+        rendered, _ = render_jinja_template(conversations=[_PROBE], tools=_TOOLS, chat_template=template, **_SPECIAL)
         return rendered[0]
     except Exception:  # noqa: BLE001 - a template that cannot render the probe is "unknown"
         return None
@@ -61,7 +65,10 @@ def _format_renderings() -> dict[str, str]:
     for fid in list_formats():
         name = fid if isinstance(fid, str) else getattr(fid, "id", str(fid))
         try:
-            out[name] = get_format(name).render_conversation(_PROBE, _TOOLS)
+            fmt = get_format(name)
+            # templates that date the system prompt from the clock are rendered today: so is nexc's
+            today = {"date_string": time.strftime(fmt.date_format)} if getattr(fmt, "date_format", None) else {}
+            out[name] = fmt.render_conversation(_PROBE, _TOOLS, **_SPECIAL, **today)
         except Exception:  # noqa: BLE001 - formats that cannot express the probe take no part
             continue
     return out

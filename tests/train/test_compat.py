@@ -8,6 +8,7 @@ from tests.train.conftest import needs_train_extra, with_chat_template
 needs_train_extra()
 
 from nexc.formats import get_format  # noqa: E402
+from nexc.formats import list_formats as compat_formats  # noqa: E402
 from nexc.train import TrainConfig, TrainError  # noqa: E402
 from nexc.train import compat  # noqa: E402
 from nexc.train.prepare import prepare_data  # noqa: E402
@@ -22,6 +23,17 @@ def test_identify_recognises_the_nexc_templates():
     assert "glm45:glm46" in compat.identify(get_format("glm45").chat_template)
     assert compat.identify("{{ 'no tools here' }}") == []
     assert compat.identify("{% broken") == []
+
+
+@pytest.mark.parametrize("fid", [fid for fid in compat_formats() if get_format(fid).matches_template])
+def test_identify_recognises_every_real_template(fid, shared_dir):
+    """A model's own tokenizer template (the real one, rendered today) names its nexc format, also
+    for templates that date the prompt from the clock (Llama 3.2, Mistral Small 3.2, gpt-oss)."""
+    fmt = get_format(fid)
+    template = (shared_dir / "vectors" / "chat_templates" / fmt.matches_template).read_text(encoding="utf-8")
+    if compat.render_probe_with(template) is None:
+        pytest.skip(f"{fmt.matches_template} needs a mutable sandbox (list.append): transformers cannot render it")
+    assert fid in compat.identify(template)
 
 
 def test_no_tokenizer_template_is_compatible_and_gets_the_datasets(toy):
