@@ -1,13 +1,22 @@
 """Benchmark of the tool-call formats (run: ``python bench/formats.py``).
 
-For every format: render and parse throughput on generated assistant turns (parse twice: keeping
-all results in a list, as a batch job would, and one at a time, as the runtime does — keeping
-10,000 results alive makes the collector revisit them, a cost of the caller's retention more
-than of the parser), and — for formats
-that reproduce a real chat template — whole-conversation rendering against transformers'
-``render_jinja_template`` with the real template on the same conversations, in the same run.
-Figures are medians over ``--repeat`` runs. Needs ``../shared/vectors`` and transformers for the
-comparison columns (left blank otherwise).
+For every format, on generated assistant turns (``nexc.formats.sample``: nested objects, unicode,
+markup characters; 1-3 calls a turn):
+
+- render throughput (``render_assistant``);
+- parse throughput, one turn at a time as the runtime and ``convert-trajectory`` parse ("parse");
+- parse throughput keeping every result in one list, as a batch job holding 10,000 results would
+  ("parse, all kept"): the collector then revisits the growing pile of result dicts, a cost of the
+  caller's retention more than of the parser;
+- the bare baseline, in the same run: ``json.loads`` of each turn's call arguments as JSON text,
+  the decoding any parser of these turns must at least do ("json.loads args"), and the ratio of
+  parse time to it ("× json") — a figure that does not move with the machine's speed;
+- for formats that reproduce a real chat template, whole-conversation rendering against
+  transformers' ``render_jinja_template`` with the real template on the same conversations.
+
+The measures of a format are interleaved repeat by repeat (so a slow spell of a shared machine hits
+them alike) and reported as medians over ``--repeat`` runs. Needs ``../shared/vectors`` and
+transformers for the comparison columns (left blank otherwise).
 """
 from __future__ import annotations
 
@@ -30,14 +39,17 @@ TEMPLATES = REPO.parent / "shared" / "vectors" / "chat_templates"
 MUTABLE = {"Kimi-K2-Instruct.jinja", "Kimi-K2-Thinking.jinja"}
 
 
-def _median_rate(fn, n: int, repeat: int) -> float:
-    """Median items per second of ``fn()`` processing ``n`` items."""
-    times = []
+def _median_rates(fns: dict, n: int, repeat: int) -> dict[str, float]:
+    """Median items per second of each ``fns[key]()`` processing ``n`` items; the functions run
+    in turn within each repeat, each after a full collection."""
+    times: dict[str, list[float]] = {key: [] for key in fns}
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return n / statistics.median(times)
+        for key, fn in fns.items():
+            gc.collect()
+            start = time.perf_counter()
+            fn()
+            times[key].append(time.perf_counter() - start)
+    return {key: n / statistics.median(t) for key, t in times.items()}
 
 
 def _reference_renderer(template_name: str):
@@ -69,6 +81,20 @@ def _parse_each(fmt, texts, tools) -> None:
         parse(text, tools)
 
 
+def _parse_all(fmt, texts, tools) -> list:
+    """Parse every text, keeping every result."""
+    parse = fmt.parse_assistant
+    return [parse(text, tools) for text in texts]
+
+
+def _loads_each(arguments: list[list[str]]) -> None:
+    """``json.loads`` every call's arguments, turn by turn (the baseline)."""
+    loads = json.loads
+    for turn in arguments:
+        for args in turn:
+            loads(args)
+
+
 def bench_format(fid: str, turns: int, conversations: int, repeat: int, compare: bool = True) -> dict:
     fmt = get_format(fid)
     rng = random.Random(f"bench:{fid}")
@@ -79,29 +105,37 @@ def bench_format(fid: str, turns: int, conversations: int, repeat: int, compare:
     # them are not charged to the code being timed (what is timed still allocates and collects).
     gc.collect()
     gc.freeze()
-    row = {
-        "format": fid,
-        "render_turns_per_s": _median_rate(lambda: [fmt.render_assistant(m) for m in msgs], turns, repeat),
-        "parse_turns_per_s": _median_rate(lambda: [fmt.parse_assistant(t, tool_list) for t in texts], turns, repeat),
-        "parse_streamed_turns_per_s": _median_rate(lambda: _parse_each(fmt, texts, tool_list), turns, repeat),
-    }
+    arguments = [[json.dumps(c["function"]["arguments"], ensure_ascii=False) for c in m.get("tool_calls") or ()]
+                 for m in msgs]
+    rates = _median_rates({
+        "render_turns_per_s": lambda: [fmt.render_assistant(m) for m in msgs],
+        "parse_turns_per_s": lambda: _parse_each(fmt, texts, tool_list),
+        "parse_kept_turns_per_s": lambda: _parse_all(fmt, texts, tool_list),
+        "json_loads_turns_per_s": lambda: _loads_each(arguments),
+    }, turns, repeat)
+    row = {"format": fid, **rates, "parse_vs_json": rates["json_loads_turns_per_s"] / rates["parse_turns_per_s"]}
     reference = _reference_renderer(fmt.matches_template) if fmt.matches_template and compare else None
     if reference is not None:
+        # templates that date the prompt from the clock print today; nexc prints ``date_string``
+        date = time.strftime(fmt.date_format) if fmt.date_format else "2025-01-01"
         convs = []
         while len(convs) < conversations:
             c_msgs, c_tools = conversation(rng, max_calls=1 if fmt.single_call else 3)
-            kw = {"add_generation_prompt": True, "bos_token": "<BOS>", "eos_token": "<EOS>", "date_string": "2025-01-01"}
+            kw = {"add_generation_prompt": True, "bos_token": "<BOS>", "eos_token": "<EOS>", "date_string": date}
             try:
                 ours = fmt.render_conversation(c_msgs, c_tools, **kw)
-                if ours != reference(c_msgs, c_tools, **kw) and "mistral:v11" != fid:
+                if ours != reference(c_msgs, c_tools, **kw):
                     raise AssertionError(f"{fid}: rendering differs from the real template")
             except Exception as exc:  # noqa: BLE001 - conversations the template refuses are skipped
                 if isinstance(exc, AssertionError):
                     raise
                 continue
             convs.append((c_msgs, c_tools, kw))
-        nexc_rate = _median_rate(lambda: [fmt.render_conversation(m, t, **k) for m, t, k in convs], len(convs), repeat)
-        ref_rate = _median_rate(lambda: [reference(m, t, **k) for m, t, k in convs], len(convs), repeat)
+        conv = _median_rates({
+            "nexc": lambda: [fmt.render_conversation(m, t, **k) for m, t, k in convs],
+            "transformers": lambda: [reference(m, t, **k) for m, t, k in convs],
+        }, len(convs), repeat)
+        nexc_rate, ref_rate = conv["nexc"], conv["transformers"]
         row.update(conv_nexc_per_s=nexc_rate, conv_transformers_per_s=ref_rate, speedup=nexc_rate / ref_rate)
     gc.unfreeze()
     return row
@@ -111,7 +145,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=10_000)
     parser.add_argument("--conversations", type=int, default=300)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--format", action="append", help="only these formats")
     parser.add_argument("--json", action="store_true", help="print JSON rows")
     parser.add_argument("--no-compare", action="store_true", help="skip the transformers comparison")
@@ -121,21 +155,27 @@ def main(argv=None) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    print(f"{'format':<18} {'render turns/s':>15} {'parse turns/s':>14} {'parse streamed':>15} {'conv/s nexc':>12} "
-          f"{'conv/s transformers':>20} {'speedup':>8}")
+    print(f"{'format':<18} {'render turns/s':>15} {'parse turns/s':>14} {'parse, all kept':>16} "
+          f"{'json.loads args':>16} {'x json':>7} {'conv/s nexc':>12} {'conv/s transformers':>20} {'speedup':>8}")
     for r in rows:
         conv = (f"{r['conv_nexc_per_s']:>12,.0f} {r['conv_transformers_per_s']:>20,.0f} {r['speedup']:>7.1f}x"
                 if "speedup" in r else f"{'-':>12} {'-':>20} {'-':>8}")
         print(f"{r['format']:<18} {r['render_turns_per_s']:>15,.0f} {r['parse_turns_per_s']:>14,.0f} "
-              f"{r['parse_streamed_turns_per_s']:>15,.0f} {conv}")
+              f"{r['parse_kept_turns_per_s']:>16,.0f} {r['json_loads_turns_per_s']:>16,.0f} "
+              f"{r['parse_vs_json']:>6.2f}x {conv}")
+
+    def spread(key: str) -> str:
+        values = [r[key] for r in rows]
+        return f"median {statistics.median(values):,.0f}, min {min(values):,.0f}"
+
     speedups = [r["speedup"] for r in rows if "speedup" in r]
-    print(f"\nmedian parse throughput: {statistics.median(r['parse_turns_per_s'] for r in rows):,.0f} turns/s "
-          f"(min {min(r['parse_turns_per_s'] for r in rows):,.0f}; streamed: median "
-          f"{statistics.median(r['parse_streamed_turns_per_s'] for r in rows):,.0f}, "
-          f"min {min(r['parse_streamed_turns_per_s'] for r in rows):,.0f}); "
-          f"median render throughput: {statistics.median(r['render_turns_per_s'] for r in rows):,.0f} turns/s"
-          + (f"; median speedup over transformers: {statistics.median(speedups):.1f}x (min {min(speedups):.1f}x)"
+    slow = [r["format"] for r in rows if r["parse_turns_per_s"] < 50_000]
+    print(f"\nparse turns/s: {spread('parse_turns_per_s')} (all kept: {spread('parse_kept_turns_per_s')}); "
+          f"parse time / json.loads of the arguments: median "
+          f"{statistics.median(r['parse_vs_json'] for r in rows):.2f}x; render turns/s: {spread('render_turns_per_s')}"
+          + (f"; conversations vs transformers: median {statistics.median(speedups):.1f}x (min {min(speedups):.1f}x)"
              if speedups else ""))
+    print("formats parsing under 50,000 turns/s: " + (", ".join(slow) if slow else "none"))
     return 0
 
 
