@@ -12,7 +12,15 @@ markup characters; 1-3 calls a turn):
   the decoding any parser of these turns must at least do ("json.loads args"), and the ratio of
   parse time to it ("× json") — a figure that does not move with the machine's speed;
 - for formats that reproduce a real chat template, whole-conversation rendering against
-  transformers' ``render_jinja_template`` with the real template on the same conversations.
+  transformers' ``render_jinja_template`` with the real template on the same conversations;
+- where SGLang is importable, its own tool-call parser for the dialect (``detect_and_parse``) on
+  the same turns, in the same interleaved repeats — only where it reads the same call names from
+  at least 99% of the turns (else the row says it reads them differently). SGLang is not a
+  dependency of nexc; to compare, add it to a venv that has nexc, without its CUDA stack:
+  ``pip install torch==2.13.0 && pip install --no-deps sglang`` and then the modules its
+  ``sglang.srt.function_call`` package imports (pydantic orjson partial-json-parser numpy psutil
+  pybase64 requests packaging pillow starlette msgspec pyzmq tqdm ipython aiohttp openai regex
+  xgrammar).
 
 The measures of a format are interleaved repeat by repeat (so a slow spell of a shared machine hits
 them alike) and reported as medians over ``--repeat`` runs. Needs ``../shared/vectors`` and
@@ -74,6 +82,54 @@ def _reference_renderer(template_name: str):
         conversations=[messages], tools=tools, chat_template=source, **kw)[0][0]
 
 
+#: nexc format → SGLang's parser name for the same dialect (``FunctionCallParser.ToolCallParserEnum``)
+SGLANG_PARSERS = {
+    "qwen3_coder": "qwen3_coder", "hermes:qwen2.5": "qwen25", "hermes:qwen3": "qwen25",
+    "hermes:hermes3": "hermes", "glm45:glm46": "glm45", "glm45:glm47": "glm47", "minimax_m2": "minimax-m2",
+    "deepseek_v31": "deepseekv31", "kimi_k2:original": "kimi_k2", "kimi_k2:0905": "kimi_k2",
+    "llama3_json:3.1": "llama3", "llama3_json:3.2": "llama3", "mistral:v3": "mistral", "mistral:v11": "mistral",
+    "pythonic": "pythonic", "gpt_oss": "gpt-oss",
+}
+
+
+def _sglang(fid: str, texts: list[str], tools: list[dict], fmt):
+    """``(name, parse_each)`` timing SGLang's parser for ``fid`` on ``texts``, ``(name, None)`` when it
+    reads other call names than nexc from over 1% of them, or None (no SGLang, no such parser)."""
+    name = SGLANG_PARSERS.get(fid)
+    if name is None:
+        return None
+    try:
+        import logging
+
+        from sglang.srt.entrypoints.openai.protocol import Function, Tool
+        from sglang.srt.function_call.function_call_parser import FunctionCallParser
+    except Exception:  # noqa: BLE001 - SGLang is optional
+        return None
+    logging.getLogger("sglang").setLevel(logging.CRITICAL)
+    parse = FunctionCallParser.ToolCallParserEnum[name]().detect_and_parse
+    stools = [Tool(type="function", function=Function(**t["function"])) for t in tools]
+
+    def names(text):
+        try:
+            return [c.name for c in parse(text, stools).calls]
+        except Exception:  # noqa: BLE001
+            return None
+
+    differ = sum(names(t) != [c["function"]["name"] for c in fmt.parse_assistant(t, tools).tool_calls]
+                 for t in texts)
+    if differ > len(texts) // 100:
+        return name, None
+
+    def parse_each():
+        for text in texts:
+            try:
+                parse(text, stools)
+            except Exception:  # noqa: BLE001
+                pass
+
+    return name, parse_each
+
+
 def _parse_each(fmt, texts, tools) -> None:
     """Parse every text, dropping each result before the next (the runtime's pattern)."""
     parse = fmt.parse_assistant
@@ -95,7 +151,8 @@ def _loads_each(arguments: list[list[str]]) -> None:
             loads(args)
 
 
-def bench_format(fid: str, turns: int, conversations: int, repeat: int, compare: bool = True) -> dict:
+def bench_format(fid: str, turns: int, conversations: int, repeat: int, compare: bool = True,
+                 sglang_ok: bool = True) -> dict:
     fmt = get_format(fid)
     rng = random.Random(f"bench:{fid}")
     tool_list = sample_tools(rng, 3)
@@ -107,13 +164,19 @@ def bench_format(fid: str, turns: int, conversations: int, repeat: int, compare:
     gc.freeze()
     arguments = [[json.dumps(c["function"]["arguments"], ensure_ascii=False) for c in m.get("tool_calls") or ()]
                  for m in msgs]
-    rates = _median_rates({
+    measures = {
         "render_turns_per_s": lambda: [fmt.render_assistant(m) for m in msgs],
         "parse_turns_per_s": lambda: _parse_each(fmt, texts, tool_list),
         "parse_kept_turns_per_s": lambda: _parse_all(fmt, texts, tool_list),
         "json_loads_turns_per_s": lambda: _loads_each(arguments),
-    }, turns, repeat)
+    }
+    sglang = _sglang(fid, texts, tool_list, fmt) if sglang_ok else None
+    if sglang is not None and sglang[1] is not None:
+        measures["sglang_turns_per_s"] = sglang[1]
+    rates = _median_rates(measures, turns, repeat)
     row = {"format": fid, **rates, "parse_vs_json": rates["json_loads_turns_per_s"] / rates["parse_turns_per_s"]}
+    if sglang is not None:
+        row["sglang_parser"] = sglang[0]
     reference = _reference_renderer(fmt.matches_template) if fmt.matches_template and compare else None
     if reference is not None:
         # templates that date the prompt from the clock print today; nexc prints ``date_string``
@@ -149,8 +212,9 @@ def main(argv=None) -> int:
     parser.add_argument("--format", action="append", help="only these formats")
     parser.add_argument("--json", action="store_true", help="print JSON rows")
     parser.add_argument("--no-compare", action="store_true", help="skip the transformers comparison")
+    parser.add_argument("--no-sglang", action="store_true", help="skip SGLang's parsers even where importable")
     args = parser.parse_args(argv)
-    rows = [bench_format(f, args.turns, args.conversations, args.repeat, not args.no_compare)
+    rows = [bench_format(f, args.turns, args.conversations, args.repeat, not args.no_compare, not args.no_sglang)
             for f in (args.format or list_formats(include_plugins=False))]
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -176,6 +240,14 @@ def main(argv=None) -> int:
           + (f"; conversations vs transformers: median {statistics.median(speedups):.1f}x (min {min(speedups):.1f}x)"
              if speedups else ""))
     print("formats parsing under 50,000 turns/s: " + (", ".join(slow) if slow else "none"))
+    compared = [r for r in rows if "sglang_parser" in r]
+    if compared:
+        print(f"\n{'format':<18} {'SGLang parser':<14} {'nexc parse/s':>13} {'SGLang parse/s':>15} {'nexc/SGLang':>12}")
+        for r in compared:
+            theirs = r.get("sglang_turns_per_s")
+            tail = (f"{theirs:>15,.0f} {r['parse_turns_per_s'] / theirs:>11.1f}x" if theirs
+                    else f"{'-':>15} {'-':>12}  (SGLang reads other calls from these turns)")
+            print(f"{r['format']:<18} {r['sglang_parser']:<14} {r['parse_turns_per_s']:>13,.0f} {tail}")
     return 0
 
 
