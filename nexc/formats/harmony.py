@@ -28,10 +28,10 @@ CALL, RETURN, CONSTRAIN = "<|call|>", "<|return|>", "<|constrain|>"
 #: the special tokens no text of a turn may hold (they would end or split a message)
 TOKENS = (START, END, MESSAGE, CHANNEL, CALL, RETURN, CONSTRAIN)
 _TAGGED = ("<|channel|>analysis<|message|>", "<|channel|>final<|message|>")
-_TAGGED_ERROR = ("You have passed a message containing <|channel|> tags in the {} field. Instead of doing this, "
-                 "you should pass analysis messages (the string between '<|message|>' and '<|end|>') in the "
-                 "'thinking' field, and final messages (the string between '<|message|>' and '<|end|>') in the "
-                 "'content' field.")
+#: the template refuses such text (it would read as a message of its own); so does nexc, saying where
+_TAGGED_ERROR = ("the {} of an assistant message holds harmony channel markup (<|channel|>analysis or final "
+                 "followed by <|message|>): put the reasoning text in 'thinking' (or 'reasoning_content') and the "
+                 "answer text in 'content', without the markup")
 _IDENTITY = "You are ChatGPT, a large language model trained by OpenAI."
 _CHANNELS = "# Valid channels: analysis, commentary, final. Channel must be included for every message."
 _TOOLS_CHANNEL = "\nCalls to these tools must go to the commentary channel: 'functions'."
