@@ -227,8 +227,8 @@ class GptOss(Format):
                 calls = m.get("tool_calls")
                 if calls:
                     if content and thinking:
-                        raise RenderError("Cannot pass both content and thinking in an assistant message with "
-                                          "tool calls! Put the analysis message in one or the other, but not both.")
+                        raise RenderError("an assistant message with a tool call has both content and thinking; "
+                                          "harmony has one analysis message before a call: keep one of the two")
                     fn = calls[0]["function"]
                     name = _text(fn.get("name"), "a tool call's name")
                     analysis = (content or thinking) if last_final <= i else None
@@ -248,8 +248,8 @@ class GptOss(Format):
                     called = None
             elif role == "tool":
                 if called is None:
-                    raise RenderError("Message has tool role, but there was no previous assistant message with a "
-                                      "tool call!")
+                    raise RenderError("a tool result comes before any assistant tool call (harmony names a result "
+                                      "after the call it answers)")
                 out.append("<|start|>functions." + called + " to=assistant<|channel|>commentary<|message|>"
                            + dumps(m["content"]) + END)
             elif role == "user":

@@ -71,7 +71,7 @@ class Llama31(Format):
         out.append(system + "<|eot_id|>")
         if tools_in_user_message and tools is not None:
             if not messages:
-                raise RenderError("Cannot put tools in the first user message when there's no first user message!")
+                raise RenderError("tools go in the first user message, and this conversation has none")
             first, messages = messages[0]["content"].strip(), messages[1:]
             out.append(_HEADER.format("user") + _IN_USER + _RESPOND
                        + "".join(dumps_indent4(t) + "\n\n" for t in tools) + first + "<|eot_id|>")
@@ -83,7 +83,7 @@ class Llama31(Format):
                 out.append(_HEADER.format(role) + m["content"].strip() + "<|eot_id|>")
             elif "tool_calls" in m:
                 if len(m["tool_calls"]) != 1:
-                    raise RenderError("This model only supports single tool-calls at once!")
+                    raise RenderError("Llama 3 writes one tool call per assistant turn; this turn has several")
                 fn = m["tool_calls"][0]["function"]
                 out.append(_HEADER.format("assistant") + o)
                 if builtin_tools is not None and fn["name"] in builtin_tools:

@@ -16,8 +16,9 @@ from nexc.formats.messages import dumps, message_content
 from nexc.formats.parsing import call_from_object, call_id, json_value_problems, make_call
 
 ID_RE = re.compile(r"[A-Za-z0-9]{9}")
-_ALTERNATE = "After the optional system message, conversation roles must alternate user/assistant/user/assistant/..."
-_BAD_ID = "Tool call IDs should be alphanumeric strings with length 9!"
+_ALTERNATE = ("the conversation must alternate user and assistant turns after an optional system message "
+              "(tool calls and results go between them)")
+_BAD_ID = "a Mistral tool-call id must be exactly 9 letters or digits"
 _V11_SYSTEM_HEAD = (
     'You are Mistral Small 3, a Large Language Model (LLM) created by Mistral AI, a French star'
     'tup headquartered in Paris.\nYour knowledge base was last updated on 2023-10-01. The curren'
@@ -147,8 +148,8 @@ class MistralV3(_MistralBase):
                 out.append('[TOOL_RESULTS]{"content": ' + str(_result_content(m)) + ", "
                            + '"call_id": "' + tid + '"}[/TOOL_RESULTS]')
             else:
-                raise RenderError("Only user and assistant roles are supported, with the exception of an "
-                                  "initial optional system message!")
+                raise RenderError("this template renders only user, assistant and tool messages after an "
+                                  "optional first system message")
         return "".join(out)
 
     def _render_assistant(self, message):
@@ -236,7 +237,7 @@ class MistralV11(_MistralBase):
                     raise RenderError(_BAD_ID)
                 out.append("[TOOL_RESULTS]" + tid + "[TOOL_CONTENT]" + str(_result_content(m)) + "[/TOOL_RESULTS]")
             else:
-                raise RenderError("Only system, user, assistant, and tool roles are supported!")
+                raise RenderError("this template renders only system, user, assistant and tool messages")
         return "".join(out)
 
     def _render_assistant(self, message):

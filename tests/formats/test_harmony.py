@@ -146,7 +146,7 @@ def test_thinking_matches_the_real_template():
 
 
 def test_refusals_and_defaults():
-    with pytest.raises(RenderError, match="no previous assistant message with a tool call"):
+    with pytest.raises(RenderError, match="comes before any assistant tool call"):
         FMT.render_conversation([{"role": "user", "content": "x"}, {"role": "tool", "content": "r"}], None)
     with pytest.raises(RenderError, match="builtin_tools"):
         FMT.render_conversation([{"role": "user", "content": "x"}], None, builtin_tools=["python"])
