@@ -8,6 +8,7 @@ the ``_render_*``/``_parse`` hooks; the public methods here add the guarantees e
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import is_
 from typing import Any, ClassVar
 
 from nexc.formats.messages import canonical_messages, canonical_tools, message_content
@@ -193,10 +194,10 @@ class Format:
         dataset renders the same toolset for every call of a run; the runtime every turn)."""
         key = (id(self), id(tools))
         hit = _TOOLS_TEXT.get(key)
-        if hit is not None and hit[0] is tools and tools == hit[1]:  # item by item, identity first
+        if hit is not None and hit[0] is tools and len(tools) == len(hit[1]) and all(map(is_, tools, hit[1])):
             return hit[2]
         text = self._render_tools(tools)
-        _TOOLS_TEXT.put(key, (tools, tools[:], text))
+        _TOOLS_TEXT.put(key, (tools, tuple(tools), text))
         return text
 
     # ---- hooks ------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from operator import is_
 from typing import Any, Iterator
 from zlib import crc32
 
@@ -89,19 +90,16 @@ _NO_TOOLS: list[dict] = []
 def parse_tools(tools: Any) -> list[dict]:
     """Canonical tools for a parser, memoised by the identity of ``tools`` and of its items (the
     runtime and the benches pass the same list every turn), so the per-tool maps below are built
-    once per tool list. A list changed in place (items added, removed or replaced by unequal ones)
-    is seen; a tool dict edited in place is not: treat tool declarations as immutable once parsed
-    with."""
+    once per tool list. A list changed in place (items added, removed or replaced) is seen; a
+    tool dict edited in place is not: treat tool declarations as immutable once parsed with."""
     if tools is None:
         return _NO_TOOLS
     hit = _TOOLS_CACHE.get(id(tools))
-    # the snapshot compares item by item, identity first (C speed); equal replacements also hit,
-    # and give the same canonical tools
-    if hit is not None and hit[0] is tools and tools == hit[1]:
+    if hit is not None and hit[0] is tools and len(tools) == len(hit[1]) and all(map(is_, tools, hit[1])):
         return hit[2]
     canon = canonical_tools(tools) or []
     if isinstance(tools, (list, tuple)):
-        _TOOLS_CACHE.put(id(tools), (tools, tools[:], canon))
+        _TOOLS_CACHE.put(id(tools), (tools, tuple(tools), canon))
     return canon
 
 
