@@ -159,3 +159,22 @@ def test_lone_surrogates_in_model_text_do_not_break_parsing(fid):
     assert "\ud83d" in result.content
     if fid not in ("kimi_k2:original", "kimi_k2:0905", "kimi_k2:thinking", "mistral:v3", "mistral:v11", "openai"):
         assert result.tool_calls[0]["id"] != clean.tool_calls[0]["id"]
+
+
+def test_tool_memos_see_an_item_replaced_in_place_by_an_equal_but_different_one():
+    """The memos of tool lists (declarations text, parser schema maps) key on the identity of the
+    list and of its items: an item replaced by an equal dict with another key order or number type
+    renders differently, and must not get the old text."""
+    fmt = get_format("hermes:qwen2.5")
+    tools = [{"type": "function", "function": {"name": "f", "parameters": {
+        "type": "object", "properties": {"n": {"type": "integer", "maximum": 1}}}}}]
+    first = fmt.system_prompt_with_tools(None, tools)
+    tools[0] = {"function": {"parameters": {"properties": {"n": {"maximum": 1.0, "type": "integer"}},
+                                            "type": "object"}, "name": "f"}, "type": "function"}
+    assert tools[0] == {"type": "function", "function": {"name": "f", "parameters": {
+        "type": "object", "properties": {"n": {"type": "integer", "maximum": 1}}}}}
+    second = fmt.system_prompt_with_tools(None, tools)
+    assert second != first and '"maximum": 1.0' in second
+    strings = get_format("qwen3_coder").parse_assistant(
+        "<tool_call>\n<function=f>\n<parameter=n>\n7\n</parameter>\n</function>\n</tool_call>", tools)
+    assert strings.tool_calls[0]["function"]["arguments"] == {"n": 7}
