@@ -62,17 +62,19 @@ class Tool(Node):
     parallel: bool = True
     extra_kwargs: dict[str, JSON] = Field(default_factory=dict)
     lazy: bool = False
-    #: Set by the optimiser's openai-strict schema form (never written in a spec): the top-level
-    #: parameters it made nullable because they were optional. The runtime drops a null sent for
-    #: one, so the implementation's default applies as if the model had left it out.
-    null_is_absent: tuple[str, ...] = ()
+    #: Set by the optimiser's openai-strict schema form (never written in a spec), whose schema lists
+    #: every property as required: the top-level parameters that were optional, each with whether
+    #: the form made it nullable (True: a null the model sends means "left out", and the runtime drops
+    #: it so the implementation's default applies) or it took null already (False: null is a value).
+    #: The runtime does not insist on any of them being present.
+    strict_optional: dict[str, bool] = Field(default_factory=dict)
 
     @model_serializer(mode="wrap")
     def _dump(self, handler):
-        """Dumps (bundles, manifests, snapshots) carry ``null_is_absent`` only when it is set."""
+        """Dumps (bundles, manifests, snapshots) carry ``strict_optional`` only when it is set."""
         data = handler(self)
-        if not self.null_is_absent:
-            data.pop("null_is_absent", None)
+        if not self.strict_optional:
+            data.pop("strict_optional", None)
         return data
 
 

@@ -8,9 +8,10 @@ With ``ctx.options["schema_target"] == "openai-strict"`` (OpenAI structured outp
 every object schema also gets ``additionalProperties: false`` and lists all its properties in
 ``required``; a property that was optional becomes nullable (``"type": [T, "null"]``, ``null`` added to
 an ``enum``, or ``anyOf [..., {"type": "null"}]``), so the model writes ``null`` where it would have
-left the argument out. The tool's ``null_is_absent`` then names the top-level properties made
-nullable, and the runtime drops a null sent for one (the implementation's default applies); nulls
-for optional properties of nested objects reach the implementation as ``None``.
+left the argument out. The tool's ``strict_optional`` then names the top-level properties that were
+optional, and which of them were made nullable: the runtime does not require them, and drops a null
+sent for one made nullable (the implementation's default applies); a null for one that took null
+already, and nulls for optional properties of nested objects, reach the implementation as ``None``.
 """
 from __future__ import annotations
 
@@ -115,33 +116,28 @@ def strict(schema):
     return out
 
 
-def normalise_schema(schema, target: str | None = None):
-    """One schema in normal form for ``target`` (``None`` or ``"openai-strict"``)."""
-    out = inline_refs(schema)
-    if target in STRICT_TARGETS:
-        out = strict(out)
-    return out
-
-
 def optimise(fw, ctx=None):
     """``fw`` with every tool's ``parameters`` normalised (strict when ``schema_target`` asks for it)."""
     target = (ctx.options.get("schema_target") if ctx is not None else None)
     tools = []
     for t in fw.tools:
-        params = normalise_schema(t.parameters, target)
+        inlined = inline_refs(t.parameters)
+        params = strict(inlined) if target in STRICT_TARGETS else inlined
         if params == t.parameters:
             tools.append(t)
             continue
         update: dict = {"parameters": params}
         if target in STRICT_TARGETS:
-            update["null_is_absent"] = optional_parameters(inline_refs(t.parameters))
+            update["strict_optional"] = strict_optional(inlined)
         tools.append(t.model_copy(update=update))
     return fw.model_copy(update={"tools": tuple(tools)})
 
 
-def optional_parameters(schema) -> tuple[str, ...]:
-    """The top-level properties ``schema`` does not require (those :func:`strict` makes nullable)."""
+def strict_optional(schema) -> dict[str, bool]:
+    """``{name: made nullable}`` for the optional top-level properties of ``schema`` (refs inlined):
+    True where :func:`strict` makes the property nullable (a null for it means "left out"), False
+    where its own schema takes null already (a null for it stays a value)."""
     if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
-        return ()
+        return {}
     required = schema.get("required") if isinstance(schema.get("required"), list) else ()
-    return tuple(name for name in schema["properties"] if name not in required)
+    return {name: _nullable(sub) != sub for name, sub in schema["properties"].items() if name not in required}

@@ -185,7 +185,7 @@ def build_tool(fw: Framework, name: str, root_dir: str) -> ToolImpl | None:
         else:
             target = t.binding.target
     impl = ToolImpl(t.name, t.description, t.parameters, parallel=t.parallel, extra_kwargs=t.extra_kwargs,
-                    target=target, root_dir=root_dir, error=error, null_is_absent=t.null_is_absent)
+                    target=target, root_dir=root_dir, error=error, strict_optional=t.strict_optional)
     if target is not None and error is None and not t.lazy:
         impl.resolve()
     return impl

@@ -110,13 +110,15 @@ class ToolImpl:
     def __init__(self, name: str, description: str, parameters: dict, *, kind: str = "python",
                  fn: Callable | None = None, parallel: bool = True, extra_kwargs: dict | None = None,
                  target: str | None = None, root_dir: str | None = None, agent: str | None = None,
-                 error: str | None = None, null_is_absent: tuple[str, ...] = ()):
+                 error: str | None = None, strict_optional: dict[str, bool] | None = None):
         self.name, self.description, self.parameters = name, description, parameters
+        strict_optional = strict_optional or {}
         #: parameters whose null means "left out" (optional ones an openai-strict schema made nullable)
-        self.null_is_absent = frozenset(null_is_absent)
+        self.null_is_absent = frozenset(k for k, made_nullable in strict_optional.items() if made_nullable)
         self.schema = openai_schema(name, description, parameters)
         self.kind, self.parallel, self.extra_kwargs = kind, parallel, dict(extra_kwargs or {})
-        self.required = tuple(k for k in parameters.get("required") or () if k not in null_is_absent)
+        # an openai-strict schema requires every property; the ones that were optional stay optional here
+        self.required = tuple(k for k in parameters.get("required") or () if k not in strict_optional)
         self.target, self.root_dir, self.agent, self.error = target, root_dir, agent, error
         self.fn = None
         self.is_async = False
@@ -162,7 +164,7 @@ class ToolImpl:
             args = raw if raw is not None else {}
         if not isinstance(args, dict):
             raise ToolError(f"the arguments of '{self.name}' must be a JSON object, not {type(args).__name__}")
-        if self.null_is_absent:
+        if self.null_is_absent and None in args.values():
             args = {k: v for k, v in args.items() if v is not None or k not in self.null_is_absent}
         missing = [k for k in self.required if k not in args]
         if missing:

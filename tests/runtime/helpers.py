@@ -52,6 +52,10 @@ def big(n: int = 4000) -> str:
     return "x" * n
 
 
+def capped(n: int = 7, limit: float | None = 5.0) -> str:
+    return f"{n}/{limit}"
+
+
 def submit(answer: str) -> str:
     return f"ANSWER:{answer}"
 

@@ -156,28 +156,31 @@ def test_fast_sync_tools_move_inline_and_slow_ones_go_back(settings):
 
 
 def test_openai_strict_null_for_an_optional_parameter_means_left_out(settings):
-    """``-O --schema-target openai-strict`` makes optional parameters nullable; the model's null for
-    one reaches the implementation as "left out" (its default applies), not as None."""
+    """``-O --schema-target openai-strict`` requires every parameter and makes the optional ones
+    nullable; the model's null for one it made nullable reaches the implementation as "left out" (its
+    default applies), a null for one that took null already stays a value, and optional ones stay
+    optional at run time."""
     from nexc.api import CompiledFramework
+    from nexc.ir.model import Binding, Tool
     from nexc.optimize.normalize_schemas import optimise
     from nexc.pipeline import Context
     from nexc.testing import FakeOpenAI
 
-    from nexc.ir.model import Binding, Tool
-
-    optional_n = Tool(name="big", description="the big tool", binding=Binding(kind="python", target=f"{helpers.MOD}:big"),
-                      parameters={"type": "object", "properties": {"n": {"type": "integer"}}, "required": []})
-    fw = helpers.framework([agent(tools=["big", "echo"])])
-    fw = fw.model_copy(update={"tools": tuple(optional_n if t.name == "big" else t for t in fw.tools)})
+    capped = Tool(name="capped", description="n and a limit", binding=Binding(kind="python", target=f"{helpers.MOD}:capped"),
+                  parameters={"type": "object", "required": [], "properties": {
+                      "n": {"type": "integer"}, "limit": {"type": ["number", "null"]}}})
+    fw = helpers.framework([agent(tools=["capped", "echo"])])
+    fw = fw.model_copy(update={"tools": fw.tools + (capped,)})
     fw = optimise(fw, Context(root_dir=".", files={}, options={"schema_target": "openai-strict"}))
-    big = next(t for t in fw.tools if t.name == "big")
-    assert big.parameters["properties"]["n"]["type"] == ["integer", "null"] and big.null_is_absent == ("n",)
-    assert next(t for t in fw.tools if t.name == "echo").null_is_absent == ()
+    tool = next(t for t in fw.tools if t.name == "capped")
+    assert tool.parameters["properties"]["n"]["type"] == ["integer", "null"] and tool.parameters["required"] == ["n", "limit"]
+    assert tool.strict_optional == {"n": True, "limit": False}
+    assert next(t for t in fw.tools if t.name == "echo").strict_optional == {}
     compiled = CompiledFramework.from_ir(fw, ".", settings=settings)
-    srv = FakeOpenAI([reply(tool_calls=[call("big", {"n": None}), call("echo", {"text": None})]), reply("done")])
+    srv = FakeOpenAI([reply(tool_calls=[call("capped", {"n": None, "limit": None}), call("capped", {}),
+                                        call("echo", {"text": None})]), reply("done")])
     with srv as url:
         res = compiled.run("go", base_url=url, api_key="sk-test-key-000")
     assert res.output == "done"
     observations = [m["content"] for m in srv.requests[1].messages if m["role"] == "tool"]
-    assert observations[0] == "x" * 4000      # big's default n
-    assert observations[1] == "echo:None"     # a required parameter's null is passed as it is
+    assert observations == ["7/None", "7/5.0", "echo:None"]  # a required parameter's null is passed as it is
