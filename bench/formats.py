@@ -254,11 +254,11 @@ def main(argv=None) -> int:
     if compared:
         print(f"\n{'format':<18} {'SGLang parser':<14} {'nexc parse/s':>13} {'SGLang parse/s':>15} {'nexc/SGLang':>12}")
         for r in compared:
-            theirs, slow = r.get("sglang_turns_per_s"), r.get("sglang_turns_per_s_500")
+            theirs, sampled = r.get("sglang_turns_per_s"), r.get("sglang_turns_per_s_500")
             if theirs:
                 tail = f"{theirs:>15,.0f} {r['parse_turns_per_s'] / theirs:>11.1f}x"
-            elif slow:
-                tail = f"{slow:>15,.0f} {r['parse_turns_per_s'] / slow:>11.0f}x  (SGLang timed on 500 turns only)"
+            elif sampled:
+                tail = f"{sampled:>15,.0f} {r['parse_turns_per_s'] / sampled:>11.0f}x  (SGLang timed on 500 turns only)"
             else:
                 tail = f"{'-':>15} {'-':>12}  (SGLang reads other calls from these turns)"
             print(f"{r['format']:<18} {r['sglang_parser']:<14} {r['parse_turns_per_s']:>13,.0f} {tail}")

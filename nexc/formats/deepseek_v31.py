@@ -7,12 +7,17 @@ linked to the calls by order only.
 """
 from __future__ import annotations
 
-import json
-
 from nexc.formats.base import Format, ParseResult
 from nexc.formats.fastpath import json_object, section_calls
 from nexc.formats.messages import dumps, message_content, tool_functions
-from nexc.formats.parsing import call_id, collect_section_calls, json_value_problems, make_call, outside_text
+from nexc.formats.parsing import (
+    call_id,
+    collect_section_calls,
+    json_arguments_call,
+    json_value_problems,
+    make_call,
+    outside_text,
+)
 
 CALLS_BEGIN, CALLS_END = "<｜tool▁calls▁begin｜>", "<｜tool▁calls▁end｜>"
 CALL_BEGIN, CALL_END, SEP = "<｜tool▁call▁begin｜>", "<｜tool▁call▁end｜>", "<｜tool▁sep｜>"
@@ -129,13 +134,7 @@ class DeepSeekV31(Format):
         name = name.strip()
         if not sep or not name:
             return None, f"call {index + 1}: expected NAME{SEP}JSON, got {body[:200]!r}"
-        try:
-            args = json.loads(args_text) if args_text.strip() else {}
-        except ValueError as exc:
-            return None, f"call {index + 1} ({name}): invalid JSON arguments ({exc.args[0]}): {args_text[:200]!r}"
-        if not isinstance(args, dict):
-            return None, f"call {index + 1} ({name}): arguments must be an object"
-        return make_call(name, args, call_id(seed, index)), None
+        return json_arguments_call(name, args_text, index, seed)
 
     def _check(self, message, tools):
         problems = []

@@ -21,7 +21,7 @@ import re
 from nexc.formats.base import Format, ParseResult, RenderError
 from nexc.formats.fastpath import json_object
 from nexc.formats.messages import dumps, message_content, tool_functions
-from nexc.formats.parsing import call_id, json_value_problems, loads, make_call
+from nexc.formats.parsing import call_id, json_arguments_call, json_value_problems, make_call
 
 START, END, MESSAGE, CHANNEL = "<|start|>", "<|end|>", "<|message|>", "<|channel|>"
 CALL, RETURN, CONSTRAIN = "<|call|>", "<|return|>", "<|constrain|>"
@@ -53,6 +53,8 @@ _OPEN = START + "assistant"
 _FAST_HEADS = {"<|channel|>analysis": 0, "<|channel|>final": 1, "<|channel|>commentary": 1}
 _TERMINATORS = frozenset((END, CALL, RETURN))
 _FAST_CALL = re.compile(r"to=functions\.([^\s<]++)<\|channel\|>commentary json")
+#: tool names a recipient can carry (no whitespace, no special-token bracket)
+_NAME = re.compile(r"[^\s<]+")
 #: the end of a message body
 _TERMINATOR = re.compile(r"<\|(?:end|call|return)\|>")
 
@@ -91,7 +93,7 @@ def ts_type(spec) -> str:
             out = "any[]"
         return out + " | null" if spec.get("nullable") else out
     if isinstance(kind, list) and kind:
-        return " | ".join(map(_jinja_str, kind))
+        return " | ".join(map(str, kind))
     one_of = _get(spec, "oneOf")
     if one_of:
         parts = []
@@ -106,7 +108,7 @@ def ts_type(spec) -> str:
     if kind == "string":
         enum = spec.get("enum")
         if enum:
-            return '"' + '" | "'.join(map(_jinja_str, enum)) + '"'
+            return '"' + '" | "'.join(map(str, enum)) + '"'
         return "string | null" if spec.get("nullable") else "string"
     if kind in ("number", "integer"):
         return "number"
@@ -121,11 +123,6 @@ def ts_type(spec) -> str:
             name + ("" if name in required else "?") + ": " + _PROP_PAD + ts_type(sub) for name, sub in props.items()
         ) + "}"
     return "any"
-
-
-def _jinja_str(value) -> str:
-    """How Jinja prints a value (``join`` and ``{{ }}``): ``str``, so ``None``, ``True``."""
-    return value if isinstance(value, str) else str(value)
 
 
 def _tool_block(fn: dict) -> str:
@@ -361,7 +358,7 @@ class GptOss(Format):
             body, after = (rest[:found.start()], rest[found.end():]) if found else (rest, "")
             recipient = header["to"] or header["to2"]
             if recipient:
-                call, error = _read_call(_tool_name(recipient), body, index, text, found is not None)
+                call, error = json_arguments_call(_tool_name(recipient), body, index, text, unclosed=found is None)
                 index += 1
                 if error:
                     errors.append(error)
@@ -393,14 +390,10 @@ class GptOss(Format):
             problems.append("content and reasoning beside a call: gpt-oss's template takes one or the other")
         for i, call in enumerate(calls):
             name = call["function"]["name"]
-            if not isinstance(name, str) or not name or not _NAME.fullmatch(name):
+            if not isinstance(name, str) or not _NAME.fullmatch(name):
                 problems.append(f"call {i + 1}: tool name {name!r} cannot be written as a recipient")
             problems += json_value_problems(call["function"]["arguments"], f"call {i + 1} arguments")
         return problems
-
-
-#: tool names a recipient can carry (no whitespace, no special-token bracket)
-_NAME = re.compile(r"[^\s<]+")
 
 
 def _strip_terminators(text: str) -> str:
@@ -416,15 +409,3 @@ def _strip_terminators(text: str) -> str:
 def _tool_name(recipient: str) -> str:
     """The tool a recipient names (``functions.NAME``; a bare name is taken as it is)."""
     return recipient[10:] if recipient.startswith("functions.") and len(recipient) > 10 else recipient
-
-
-def _read_call(name: str, body: str, index: int, seed: str, closed: bool):
-    """``(call, error)`` for a message addressed to ``name`` with JSON arguments ``body``."""
-    try:
-        args = loads(body) if body.strip() else {}
-    except ValueError as exc:
-        tail = "" if closed else " (unclosed message)"
-        return None, f"call {index + 1} ({name}): invalid JSON arguments ({exc.args[0]}): {body[:200]!r}{tail}"
-    if not isinstance(args, dict):
-        return None, f"call {index + 1} ({name}): arguments must be an object, got {type(args).__name__}"
-    return make_call(name, args, call_id(seed, index)), None

@@ -8,12 +8,17 @@ call they answer, by order).
 """
 from __future__ import annotations
 
-import json
-
 from nexc.formats.base import Format, ParseResult
 from nexc.formats.fastpath import json_object, section_calls
 from nexc.formats.messages import dumps, message_content
-from nexc.formats.parsing import call_id, collect_section_calls, json_value_problems, make_call, outside_text
+from nexc.formats.parsing import (
+    call_id,
+    collect_section_calls,
+    json_arguments_call,
+    json_value_problems,
+    make_call,
+    outside_text,
+)
 
 SECTION_BEGIN, SECTION_END = "<|tool_calls_section_begin|>", "<|tool_calls_section_end|>"
 CALL_BEGIN, ARG_BEGIN, CALL_END = "<|tool_call_begin|>", "<|tool_call_argument_begin|>", "<|tool_call_end|>"
@@ -122,13 +127,7 @@ class KimiK2(Format):
         name = ident.removeprefix("functions.")
         if ":" in name:
             name = name.rsplit(":", 1)[0]
-        try:
-            args = json.loads(args_text) if args_text.strip() else {}
-        except ValueError as exc:
-            return None, f"call {index + 1} ({name}): invalid JSON arguments ({exc.args[0]}): {args_text[:200]!r}"
-        if not isinstance(args, dict):
-            return None, f"call {index + 1} ({name}): arguments must be an object"
-        return make_call(name, args, ident if ":" in ident else call_id(seed, index)), None
+        return json_arguments_call(name, args_text, index, seed, id_=ident if ":" in ident else None)
 
     def _check(self, message, tools):
         problems = []

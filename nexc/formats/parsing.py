@@ -224,9 +224,13 @@ def typed_value(text: str, schema: Any, *, python_literals: bool = False) -> Any
     with no schema is read as JSON when it is JSON, else kept as text."""
     if is_text_schema(schema):
         return text
-    if python_literals and text in _PY_LITERALS:
-        return _PY_LITERALS[text]
-    return json_or_text(text)
+    return literal_or_json(text) if python_literals else json_or_text(text)
+
+
+def literal_or_json(text: str) -> Any:
+    """``True``/``False``/``None`` as Python writes them, else :func:`json_or_text` (how templates
+    that print values with Python's ``str`` are read back)."""
+    return _PY_LITERALS[text] if text in _PY_LITERALS else json_or_text(text)
 
 
 def loads(text: str) -> Any:
@@ -235,8 +239,8 @@ def loads(text: str) -> Any:
     if text and text[0] not in _JSON_WS and text[-1] not in _JSON_WS:
         try:
             value, end = _SCAN(text, 0)
-        except StopIteration:
-            raise ValueError(f"no JSON value in {text[:50]!r}") from None
+        except StopIteration:  # not JSON: json.loads says why
+            return _DECODE(text)
         if end == len(text):
             return value
     return _DECODE(text)
@@ -291,6 +295,20 @@ def parse_json_call(inner: str, index: int, seed: str, *, args_keys=("arguments"
     except ValueError as exc:
         return None, f"call {index + 1}: invalid JSON ({exc.args[0] if exc.args else exc}): {inner[:200]!r}"
     return call_from_object(obj, index, seed, args_keys=args_keys)
+
+
+def json_arguments_call(name: str, args_text: str, index: int, seed: str, *, id_: str | None = None,
+                        unclosed: bool = False):
+    """``(call, error)`` for a call to ``name`` whose arguments are the JSON object text ``args_text``
+    (blank: no arguments); the error names the call, and says when its block was left open."""
+    try:
+        args = loads(args_text) if args_text.strip() else {}
+    except ValueError as exc:
+        return None, (f"call {index + 1} ({name}): invalid JSON arguments ({exc.args[0]}): {args_text[:200]!r}"
+                      + (" (unclosed message)" if unclosed else ""))
+    if not isinstance(args, dict):
+        return None, f"call {index + 1} ({name}): arguments must be an object, got {type(args).__name__}"
+    return make_call(name, args, id_ or call_id(seed, index)), None
 
 
 def call_from_object(obj: Any, index: int, seed: str, *, args_keys=("arguments", "parameters"), id_=None):

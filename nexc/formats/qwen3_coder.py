@@ -24,7 +24,7 @@ from nexc.formats.parsing import (
     call_id,
     collect_calls,
     iter_blocks,
-    json_or_text,
+    literal_or_json,
     make_call,
     outside_text,
     parameter_schemas,
@@ -99,14 +99,6 @@ _TOKENS = re.compile(
     r"<tool_call>\n<function=([^<>\s]*)>\n"
     r"|<parameter=([^<>\s]*)>\n((?:[^<\n]++|\n(?!</)|<(?!/))*+)\n</parameter>\n"
     r"|</function>\n</tool_call>")
-_PY_LITERALS = {"True": True, "False": False, "None": None}
-
-
-def _typed(value: str):
-    """A value whose schema is not text: a Python literal the template writes, or JSON, or text."""
-    return _PY_LITERALS[value] if value in _PY_LITERALS else json_or_text(value)
-
-
 class Qwen3Coder(Format):
     """Qwen3-Coder (``Qwen3-Coder.jinja``)."""
 
@@ -171,7 +163,7 @@ class Qwen3Coder(Format):
     def _parse_fast(self, text, tools):
         if "<tool_call>" not in text:
             return None if "<function=" in text else ParseResult(text.strip())
-        found = token_calls(text, _TOKENS, string_params(tools), _typed)
+        found = token_calls(text, _TOKENS, string_params(tools), literal_or_json)
         if found is None or "<tool_call>" in found[0]:
             return None
         return ParseResult(found[0].strip(), found[1], [])

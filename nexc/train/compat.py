@@ -67,7 +67,7 @@ def _format_renderings() -> dict[str, str]:
         try:
             fmt = get_format(name)
             # templates that date the system prompt from the clock are rendered today: so is nexc's
-            today = {"date_string": time.strftime(fmt.date_format)} if getattr(fmt, "date_format", None) else {}
+            today = {"date_string": time.strftime(fmt.date_format)} if fmt.date_format else {}
             out[name] = fmt.render_conversation(_PROBE, _TOOLS, **_SPECIAL, **today)
         except Exception:  # noqa: BLE001 - formats that cannot express the probe take no part
             continue
