@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import random
+import time
 
 import pytest
 
@@ -174,3 +175,22 @@ def test_tool_declarations(snapshot):
             "prefs": {"type": "object", "properties": {"seat": {"type": "string"}}, "required": ["seat"]},
         }}}}, {"type": "function", "function": {"name": "ping", "description": "Ping."}}]
     assert FMT.render_tools(tools) == snapshot
+
+
+def test_tool_declarations_equal_the_real_templates():
+    """The declarations above (nullable, enum, oneOf, nested objects, a tool without parameters),
+    in a conversation rendered by the real template: nexc writes the same bytes."""
+    need_vectors()
+    tools = [{"type": "function", "function": {"name": "plan", "description": "Plan a trip.", "parameters": {
+        "type": "object", "required": ["to"], "properties": {
+            "to": {"type": "string", "description": "Destination"},
+            "mode": {"type": "string", "enum": ["car", "train", None], "default": "train"},
+            "stops": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}}}},
+            "budget": {"type": ["number", "null"], "default": None},
+            "count": {"type": "integer", "nullable": True, "default": 2},
+            "when": {"oneOf": [{"type": "string", "description": "ISO date"}, {"type": "integer", "default": 0}]},
+            "prefs": {"type": "object", "properties": {"seat": {"type": "string"}}, "required": ["seat"]},
+        }}}}, {"type": "function", "function": {"name": "ping", "description": "Ping."}}]
+    messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Plan it."}]
+    ours = FMT.render_conversation(messages, tools, add_generation_prompt=True, date_string=time.strftime(FMT.date_format))
+    assert ours == render_real(FMT.matches_template, messages, tools, add_generation_prompt=True)
