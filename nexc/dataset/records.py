@@ -133,10 +133,15 @@ def group_key(obj: dict) -> tuple | None:
     """The agent run an LLM call belongs to (``--granularity run``): its parent span, or the trace
     and agent when the record names no parent."""
     if obj.get("parent_span_id") is not None:
-        return (obj.get("trace_id"), obj["parent_span_id"])
+        return (_key(obj.get("trace_id")), _key(obj["parent_span_id"]))
     if obj.get("trace_id") is not None or obj.get("agent_name") is not None:
-        return (obj.get("trace_id"), None, obj.get("agent_name"))
+        return (_key(obj.get("trace_id")), None, _key(obj.get("agent_name")))
     return None
+
+
+def _key(value: Any):
+    """An id as a dict key: scalars as they are, anything else (a list, an object) by its repr."""
+    return value if value is None or isinstance(value, (str, int, float)) else repr(value)
 
 
 def is_llm_call(obj: dict) -> bool:
@@ -198,8 +203,8 @@ def normalise_message(m: Any) -> dict:
     role = m.get("role")
     if role == "developer":
         role = "system"
-    if role not in _ROLES:
-        raise RecordProblem("malformed-record", f"unknown message role {role!r}")
+    if not isinstance(role, str) or role not in _ROLES:
+        raise RecordProblem("malformed-record", f"unknown message role {str(role)[:100]!r}")
     content = m.get("content")
     out: dict[str, Any] = {"role": role, "content": content if type(content) is str else _content(m)}
     if role == "assistant":

@@ -218,6 +218,25 @@ def test_nothing_to_build_from_is_said(tmp_path):
     assert result.exit_code == 0 and "holds no records" in result.output
 
 
+@pytest.mark.parametrize("granularity", ["call", "run"])
+def test_ids_and_roles_of_any_json_type_are_reasons_not_crashes(tmp_path, granularity):
+    """A role, trace id or parent span id that is an object or a list (hostile or mangled records)
+    gives a dropped record or a grouping by its text, never an internal error."""
+    base = {"kind": "llm", "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}
+    records = [
+        {**base, "trace_id": {"a": 1}, "parent_span_id": ["x"], "span_id": "s1"},
+        {**base, "trace_id": ["t"], "agent_name": {"n": 2}, "span_id": "s2"},
+        {**base, "messages": [{"role": {"r": 1}, "content": "x"}, {"role": "assistant", "content": "y"}]},
+        {**base, "messages": [{"role": ["user"], "content": "x"}, {"role": "assistant", "content": "y"}]},
+    ]
+    src = tmp_path / "odd.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in records))
+    report = build_dataset([src], ["openai"], tmp_path / "out", granularity=granularity)
+    assert report.records == 4
+    dropped = _lines(tmp_path / "out" / "dropped.jsonl")
+    assert [d["reason"] for d in dropped if "role" in d["detail"]] == ["malformed-record", "malformed-record"]
+
+
 def test_marker_characters_drop_the_sample_wherever_they_are_rendered(tmp_path):
     """U+FDD0/U+FDD1 mark the spans: a record that would render one (raw or \\u-escaped in the
     file) is dropped as template-mismatch; one only in a field no template renders is kept."""
