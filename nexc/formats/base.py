@@ -121,12 +121,19 @@ class Format:
             if self.thinking and "</think>" in text:
                 head, _, text = text.partition("</think>")
                 reasoning = head.split("<think>")[-1].strip("\n")
-            tools = parse_tools(tools)
+            try:
+                tools = parse_tools(tools)
+            except TypeError as exc:  # malformed declarations: parse untyped, and say so
+                tools, bad_tools = [], f"tools ignored: {exc}"
+            else:
+                bad_tools = None
             result = self._parse_fast(text, tools)
             if result is None:
                 result = self._parse(text, tools)
             if reasoning is not None:
                 result.reasoning = reasoning
+            if bad_tools is not None:
+                result.errors = [*result.errors, bad_tools]
             return result
         except Exception as exc:  # noqa: BLE001 - the contract is: never raise
             return ParseResult(text, [], [f"internal parser error: {type(exc).__name__}: {exc}"])

@@ -14,9 +14,38 @@ from pathlib import Path
 import click
 
 
-def _read_json(path: str):
-    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    return json.loads(text)
+def _read_text(path: str, what: str) -> str:
+    """A UTF-8 text file (or stdin for ``-``); a usage error naming it when it cannot be read."""
+    try:
+        return sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except IsADirectoryError:
+        raise click.UsageError(f"'{path}' is a folder; give {what}") from None
+    except UnicodeDecodeError as exc:
+        raise click.UsageError(f"'{path}' is not UTF-8 text (byte {exc.start}); give {what}") from None
+    except OSError as exc:
+        raise click.UsageError(f"cannot read '{path}': {exc.strerror or exc}") from None
+
+
+def _loads(text: str, where: str):
+    """JSON, or a usage error naming ``where`` (also for nesting too deep to read)."""
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise click.UsageError(f"{where} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise click.UsageError(f"{where} nests JSON too deeply to read") from None
+
+
+def _read_json(path: str, what: str):
+    return _loads(_read_text(path, what), f"'{path}'")
+
+
+def _echo(text: str, **kw) -> None:
+    """Print text that may hold lone surrogates (they are written as ``?``, not a crash)."""
+    try:
+        click.echo(text, **kw)
+    except UnicodeEncodeError:
+        click.echo(text.encode("utf-8", "replace").decode("utf-8"), **kw)
 
 
 def _format_option(**kw):
@@ -59,11 +88,19 @@ def render_cmd(conversation: str, format_id: str, generation_prompt: bool, chat_
     if chat_template:
         click.echo(fmt.chat_template)
         return
-    data = _read_json(conversation)
-    messages, tools = (data, None) if isinstance(data, list) else (data.get("messages", []), data.get("tools"))
+    data = _read_json(conversation, 'a conversation (JSON: {"messages": [...], "tools": [...]})')
+    if isinstance(data, list):
+        messages, tools = data, None
+    elif isinstance(data, dict):
+        messages, tools = data.get("messages", []), data.get("tools")
+    else:
+        raise click.UsageError(f"'{conversation}' holds a JSON {type(data).__name__}; give an object "
+                               '{"messages": [...], "tools": [...]} or a list of messages')
     try:
-        click.echo(fmt.render_conversation(messages, tools, add_generation_prompt=generation_prompt), nl=False)
-    except (RenderError, ValueError, TypeError) as exc:
+        _echo(fmt.render_conversation(messages, tools, add_generation_prompt=generation_prompt), nl=False)
+    except RecursionError:
+        raise click.ClickException(f"{fmt.id} cannot render this conversation: it nests too deeply") from None
+    except (RenderError, ValueError, TypeError, AttributeError, KeyError) as exc:
         raise click.ClickException(f"{fmt.id} cannot render this conversation: {exc}") from None
 
 
@@ -74,12 +111,14 @@ def render_cmd(conversation: str, format_id: str, generation_prompt: bool, chat_
 def parse_cmd(output: str, format_id: str, tools_path: str | None) -> None:
     """Parse model OUTPUT (a text file, or - for stdin) into content and tool calls (JSON)."""
     fmt = _get(format_id)
-    text = sys.stdin.read() if output == "-" else Path(output).read_text(encoding="utf-8")
-    tools = _read_json(tools_path) if tools_path else None
+    text = _read_text(output, "the model output as a text file")
+    tools = _read_json(tools_path, "a JSON list of tools") if tools_path else None
     if isinstance(tools, dict):
         tools = tools.get("tools")
+    if tools is not None and not (isinstance(tools, list) and all(isinstance(t, dict) for t in tools)):
+        raise click.UsageError(f"'{tools_path}' must hold a list of tool objects (or {{\"tools\": [...]}})")
     result = fmt.parse_assistant(text, tools)
-    click.echo(json.dumps({"content": result.content, "reasoning": result.reasoning,
+    _echo(json.dumps({"content": result.content, "reasoning": result.reasoning,
                            "tool_calls": result.tool_calls, "errors": result.errors}, ensure_ascii=False, indent=2))
     if result.errors:
         sys.exit(1)
@@ -108,16 +147,29 @@ def convert_trajectory(source: str, to_format: str, from_format: str | None, out
             continue
         try:
             out = convert(record, to_format, from_format=from_format, text_mode=text_mode, add_text=not no_text)
-        except (RenderError, ValueError, TypeError, KeyError) as exc:
+        except (RenderError, ValueError, TypeError, KeyError, AttributeError) as exc:
             failed += 1
             click.echo(f"record {n}: cannot convert: {exc}", err=True)
             continue
-        lines.append(json.dumps(out, ensure_ascii=False))
+        except RecursionError:
+            failed += 1
+            click.echo(f"record {n}: cannot convert: it nests too deeply", err=True)
+            continue
+        line = json.dumps(out, ensure_ascii=False)
+        if not line.isascii():
+            try:
+                line.encode("utf-8")
+            except UnicodeEncodeError:  # lone surrogates: JSON escapes carry them
+                line = json.dumps(out)
+        lines.append(line)
     text = "".join(line + "\n" for line in lines)
     if output == "-":
-        click.echo(text, nl=False)
+        _echo(text, nl=False)
     else:
-        Path(output).write_text(text, encoding="utf-8")
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise click.UsageError(f"cannot write '{output}': {exc.strerror or exc}") from None
     if failed:
         raise click.ClickException(f"{failed} of {len(records)} records could not be converted")
 
@@ -125,24 +177,13 @@ def convert_trajectory(source: str, to_format: str, from_format: str | None, out
 def _read_records(source: str) -> list:
     """The records of a JSON file (one record or a list) or JSON Lines; a usage error naming the line for
     input that is not JSON, not UTF-8, or not a file."""
-    try:
-        raw = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-    except IsADirectoryError:
-        raise click.UsageError(f"'{source}' is a folder; give a trajectory file") from None
-    except UnicodeDecodeError as exc:
-        raise click.UsageError(f"'{source}' is not UTF-8 text (byte {exc.start}); give a JSON or JSON Lines "
-                               "trajectory") from None
-    except OSError as exc:
-        raise click.UsageError(f"cannot read '{source}': {exc.strerror or exc}") from None
+    raw = _read_text(source, "a JSON or JSON Lines trajectory file")
     stripped = raw.lstrip()
-    try:
-        if stripped.startswith("["):
-            records = json.loads(raw)
-            return records if isinstance(records, list) else [records]
-        if stripped.startswith("{") and "\n{" not in stripped.rstrip():
-            return [json.loads(raw)]
-    except ValueError as exc:
-        raise click.UsageError(f"'{source}' is not valid JSON: {exc}") from None
+    if stripped.startswith("["):
+        records = _loads(raw, f"'{source}'")
+        return records if isinstance(records, list) else [records]
+    if stripped.startswith("{") and "\n{" not in stripped.rstrip():
+        return [_loads(raw, f"'{source}'")]
     records = []
     for n, line in enumerate(raw.splitlines(), 1):
         if not line.strip():
@@ -151,6 +192,8 @@ def _read_records(source: str) -> list:
             records.append(json.loads(line))
         except ValueError as exc:
             raise click.UsageError(f"{source}:{n}: not a JSON record ({exc.msg} at column {exc.colno})") from None
+        except RecursionError:
+            raise click.UsageError(f"{source}:{n}: the record nests JSON too deeply to read") from None
     return records
 
 

@@ -23,6 +23,14 @@ SCAN = json.JSONDecoder().scan_once
 VALUE = r"(?:[^<]++|<(?!/))*+"
 
 
+def value_before(*tags: str) -> str:
+    """:data:`VALUE` that also stops where one of ``tags`` (regexes, without the ``<``) begins. A
+    value may then end only at its own close tag or at a tag that opens something: the regex scans
+    each value once, so hostile text (thousands of openings and no close) stays linear time rather
+    than rescanning to the end from every opening. Text it stops in is left to the general parser."""
+    return r"(?:[^<]++|<(?!/|" + "|".join(tags) + r"))*+"
+
+
 def split_closed(text: str, open_tag: str, close_tag: str):
     """``(head, [(inner, after), …])``: the text before the first ``open_tag``, then each block's
     inside and the text after its ``close_tag`` up to the next ``open_tag``; None when a block has

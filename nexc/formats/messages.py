@@ -128,16 +128,20 @@ def canonical_tools(tools: Any) -> list[dict] | None:
     canonical comes back as it is."""
     if tools is None:
         return None
-    if type(tools) is list and all(type(t) is dict and "function" in t for t in tools):
+    if type(tools) is list and all(type(t) is dict and type(t.get("function")) is dict for t in tools):
         return tools  # already canonical: no copy (callers only read it)
+    if not isinstance(tools, (list, tuple)):
+        raise TypeError(f"tools must be a list of tool objects, not {type(tools).__name__}")
     out = []
     for tool in tools:
         if isinstance(tool, dict) and "function" in tool:
+            if not isinstance(tool["function"], dict):
+                raise TypeError(f"a tool's 'function' must be an object, not {type(tool['function']).__name__}")
             out.append(tool)
         elif isinstance(tool, dict):
             out.append({"type": "function", "function": tool})
         else:
-            raise TypeError(f"a tool must be a dict, not {type(tool).__name__}")
+            raise TypeError(f"a tool must be an object, not {type(tool).__name__}")
     return out
 
 

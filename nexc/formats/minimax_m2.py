@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from nexc.formats.base import Format, ParseResult, RenderError
-from nexc.formats.fastpath import VALUE
+from nexc.formats.fastpath import value_before
 from nexc.formats.messages import dumps, message_content
 from nexc.formats.parsing import (
     call_id,
@@ -43,7 +43,7 @@ _TOOLS_TAIL = (
 #: parameter (key, value); only whitespace may lie between them (see ``fastpath``)
 _TOKENS = re.compile(r"(<minimax:tool_call>|</minimax:tool_call>|</invoke>)"
                      r'|<invoke name="([^"<>\s]+)">'
-                     r'|<parameter name="([^"<>\s]*)">(' + VALUE + r")</parameter>")
+                     r'|<parameter name="([^"<>\s]*)">(' + value_before("parameter ", "invoke ") + r")</parameter>")
 
 
 def _calls(message) -> str:

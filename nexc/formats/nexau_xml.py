@@ -17,7 +17,7 @@ import re
 
 from nexc.formats.base import ParseResult
 from nexc.formats.chatml import ChatMLTextFormat
-from nexc.formats.fastpath import VALUE
+from nexc.formats.fastpath import value_before
 from nexc.formats.messages import dumps, message_content, tool_functions
 from nexc.formats.parsing import (
     call_id,
@@ -42,7 +42,7 @@ _TOKENS = re.compile(
     r"|</parameter>\s*</(tool_use|parallel_tool)>"                                   # 3 call kind closing
     r"|<(/?)use_parallel_tool_calls>"                                                 # 4 the wrapper
     r"|<(?!(?:parameter|tool_use|parallel_tool|use_parallel_tool_calls)>)"            # 5 key, 6 value
-    r"([A-Za-z_][A-Za-z0-9_.:-]*)>(" + VALUE + r")</\5>")
+    r"([A-Za-z_][A-Za-z0-9_.:-]*)>(" + value_before(r"[A-Za-z_][A-Za-z0-9_.:-]*>") + r")</\5>")
 
 
 def _call_body(call: dict) -> str:

@@ -14,7 +14,7 @@ import re
 
 from nexc.formats.base import ParseResult
 from nexc.formats.chatml import ChatMLTextFormat
-from nexc.formats.fastpath import VALUE
+from nexc.formats.fastpath import value_before
 from nexc.formats.messages import dumps, message_content, tool_functions
 from nexc.formats.nexau_xml import XML_NAME, parse_children
 from nexc.formats.parsing import (
@@ -24,7 +24,7 @@ from nexc.formats.xmlcommon import json_or_raw, value_problems
 
 #: the canonical layout as tokens: a child ``<K>V</K>`` (key, value), an opening ``<N>``, a
 #: closing ``</N>``; only whitespace may lie between them (see ``fastpath``)
-_TOKENS = re.compile(r"<([A-Za-z_][A-Za-z0-9_.:-]*)>(" + VALUE + r")</\1>"
+_TOKENS = re.compile(r"<([A-Za-z_][A-Za-z0-9_.:-]*)>(" + value_before(r"[A-Za-z_][A-Za-z0-9_.:-]*>") + r")</\1>"
                      r"|<([A-Za-z_][A-Za-z0-9_.:-]*)>|</([A-Za-z_][A-Za-z0-9_.:-]*)>")
 _KNOWN = Memo()
 MEMOS.append(_KNOWN)

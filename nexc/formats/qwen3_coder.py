@@ -97,7 +97,7 @@ def _call(call: dict) -> str:
 #: ignores inside a block and strips outside one: on such text both read the same calls.
 _TOKENS = re.compile(
     r"<tool_call>\n<function=([^<>\s]*)>\n"
-    r"|<parameter=([^<>\s]*)>\n((?:[^<\n]++|\n(?!</)|<(?!/))*+)\n</parameter>\n"
+    r"|<parameter=([^<>\s]*)>\n((?:[^<\n]++|\n(?!</)|<(?!/|parameter=|function=))*+)\n</parameter>\n"
     r"|</function>\n</tool_call>")
 class Qwen3Coder(Format):
     """Qwen3-Coder (``Qwen3-Coder.jinja``)."""

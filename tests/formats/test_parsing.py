@@ -178,3 +178,22 @@ def test_tool_memos_see_an_item_replaced_in_place_by_an_equal_but_different_one(
     strings = get_format("qwen3_coder").parse_assistant(
         "<tool_call>\n<function=f>\n<parameter=n>\n7\n</parameter>\n</function>\n</tool_call>", tools)
     assert strings.tool_calls[0]["function"]["arguments"] == {"n": 7}
+
+
+@pytest.mark.parametrize("fid", list_formats(include_plugins=False))
+def test_thousands_of_unclosed_openings_do_not_hang_the_parser(fid):
+    """Hostile output (a tag opened thousands of times, never closed) parses in linear time: the
+    fast paths' value patterns stop at the next opening instead of rescanning to the end from each
+    (they took 2-25 s at this size before; a generous bound, not a speed claim)."""
+    import time
+
+    fmt = get_format(fid)
+    heads = ["", "<tool_call>\n<function=get_weather>\n", "<tool_use>\n<tool_name>get_weather</tool_name>\n<parameter>\n",
+             "<get_weather>\n", '<minimax:tool_call>\n<invoke name="get_weather">\n']
+    bodies = ["<a>" * 8000, "<a>x" * 8000, "<parameter=city>\n" * 8000, '<parameter name="city">' * 8000, "<" * 20000]
+    start = time.perf_counter()
+    for head in heads:
+        for body in bodies:
+            result = fmt.parse_assistant(head + body, TOOLS)
+            assert not any(e.startswith("internal parser error") for e in result.errors)
+    assert time.perf_counter() - start < 20
