@@ -34,6 +34,10 @@ def run_emitter(target: str, res, out_dir: Path, force: bool) -> int:
         click.echo(f"nexc: {out_dir} holds files nexc did not write and would overwrite: {files}; "
                    f"move them away or pass --force", err=True)
         return 2
+    except OSError as exc:  # the output path is a file, or under one; no permission
+        click.echo(f"nexc: cannot write into {out_dir}: {exc.strerror or exc}"
+                   + (f" ({exc.filename})" if exc.filename else ""), err=True)
+        return 2
     n, u = len(result["written"]), len(result["unchanged"])
     click.echo(f"{target}: {out_dir} ({n} written, {u} unchanged"
                + (f", {len(result['removed'])} removed" if result["removed"] else "") + ")"

@@ -64,8 +64,15 @@ def convert(spec, target, output, kind, force):
         click.echo(text, nl=False)
         return
     p = Path(output)
-    if p.exists() and not force and p.read_text(encoding="utf-8", errors="replace") != text:
-        click.echo(f"nexc: '{output}' exists; pass --force to overwrite it", err=True)
+    if p.is_dir():
+        click.echo(f"nexc: '{output}' is a folder; give the file to write in it", err=True)
         sys.exit(2)
-    p.write_text(text, encoding="utf-8")
+    try:
+        if p.exists() and not force and p.read_text(encoding="utf-8", errors="replace") != text:
+            click.echo(f"nexc: '{output}' exists; pass --force to overwrite it", err=True)
+            sys.exit(2)
+        p.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        click.echo(f"nexc: cannot write '{output}': {exc.strerror or exc}", err=True)
+        sys.exit(2)
     click.echo(f"wrote {output}", err=True)

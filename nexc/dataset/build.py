@@ -223,6 +223,10 @@ def build_dataset(inputs: Iterable[str | Path], formats: Iterable[str], out_dir:
         except OSError as exc:
             raise DatasetError(f"format {f.id} has no chat template: {exc}") from None
 
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatasetError(f"cannot create the output folder {out_dir}: {exc.strerror or exc}") from None
     report = BuildReport(out_dir, granularity, files=len(files))
     targets = []
     for f in fmts:

@@ -116,6 +116,8 @@ def load(line: str) -> dict:
         obj = _DECODE(line)
     except ValueError as exc:
         raise RecordProblem("invalid-json", str(exc)) from None
+    except RecursionError:
+        raise RecordProblem("invalid-json", "the record nests JSON too deeply to read") from None
     if not isinstance(obj, dict):
         raise RecordProblem("invalid-json", f"a record must be an object, not {type(obj).__name__}")
     return obj

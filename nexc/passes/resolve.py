@@ -77,10 +77,15 @@ def normalise_path(path: str, declared_in: str, root_dir: Path, span: Span, r: R
         r.report("NEX309", span, f"path '{path}' is outside the project root '{root_dir}'",
                  fix="move the file inside the project directory")
         return None
-    if must_exist == "file" and not target.is_file():
-        r.report("NEX308", span, f"file '{path}' does not exist (looked for '{target}')")
-    elif must_exist == "dir" and not target.is_dir():
-        r.report("NEX308", span, f"folder '{path}' does not exist (looked for '{target}')")
+    try:
+        missing = (must_exist == "file" and not target.is_file()) or (must_exist == "dir" and not target.is_dir())
+    except OSError as exc:  # e.g. a name too long for the file system
+        r.report("NEX308", span, f"{'folder' if must_exist == 'dir' else 'file'} '{path[:200]}' cannot be "
+                 f"looked up: {exc.strerror or exc}")
+        return None
+    if missing:
+        r.report("NEX308", span, f"{'folder' if must_exist == 'dir' else 'file'} '{path}' does not exist "
+                 f"(looked for '{target}')")
     return PurePosixPath(*rel.parts).as_posix() if rel.parts else "."
 
 

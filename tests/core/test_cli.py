@@ -195,3 +195,26 @@ def test_imports_stay_inside_the_project(tmp_path):
     (proj / "pyproject.toml").write_text("", encoding="utf-8")
     p = nexc("lint", spec, cwd=tmp_path)
     assert p.stdout.count("NEX309") == 1 and "../../secret.nex" in p.stdout and "PRIVATE" not in p.stdout
+
+
+def test_hostile_paths_and_characters_are_diagnostics_not_internal_errors(tmp_path):
+    """Found by fuzzing: output paths that cannot be written, a file name too long for the file
+    system, a control character in NexAU YAML — each a message with exit 1 or 2, never NEX900."""
+    spec = EXAMPLES / "coding_team" / "team.nex"
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    for args in (("convert", spec, "--to", "yaml", "-o", tmp_path / "nodir" / "x.nex.yaml"),
+                 ("convert", spec, "--to", "yaml", "-o", tmp_path, "--force"),
+                 ("build", spec, "-o", blocker), ("build", spec, "-o", blocker / "sub")):
+        p = nexc(*args)
+        assert p.returncode == 2 and "internal error" not in p.stderr and "Traceback" not in p.stderr, p.stderr
+        assert "cannot write" in p.stderr or "is a folder" in p.stderr
+    long_name = tmp_path / "long.nex"
+    long_name.write_text('nex 1\nagent a "d" {\n  prompt = file("' + "a" * 300 + '")\n}\nentry a\n')
+    p = nexc("check", long_name)
+    assert p.returncode == 1 and "NEX308" in p.stdout + p.stderr and "NEX900" not in p.stdout + p.stderr
+    control = tmp_path / "agent.yaml"
+    control.write_bytes(b"type: agent\nname: a\x1b\n")
+    p = nexc("check", control)
+    out = p.stdout + p.stderr
+    assert p.returncode == 1 and "agent.yaml:2:8" in out and "NEX104" in out and "U+001B" in out

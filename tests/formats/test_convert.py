@@ -96,3 +96,32 @@ def test_cli_convert_trajectory_bad_input_is_a_usage_error_naming_the_problem(tm
     result = CliRunner().invoke(convert_trajectory, [str(tmp_path / "scalars.jsonl"), "--to", "glm45"])
     assert result.exit_code == 1 and "2 of 2 records could not be converted" in result.output
     assert "a record is a JSON object, not int" in result.output
+
+
+def test_cli_input_that_cannot_be_read_is_a_usage_error(tmp_path):
+    """Found by fuzzing: missing files, folders, non-UTF-8, JSON nested too deeply, JSON of the wrong
+    type, bad --tools, unwritable -o, lone surrogates — usage errors (exit 2) or clean output."""
+    from click.testing import CliRunner
+
+    from nexc.formats.cli import convert_trajectory, formats
+
+    runner = CliRunner()
+    binary, deep, scalar = tmp_path / "b.txt", tmp_path / "deep.json", tmp_path / "s.json"
+    binary.write_bytes(b"\xff\xfe")
+    deep.write_text("[" * 100000)
+    scalar.write_text("1.5")
+    for args in (["parse", "-f", "openai", str(tmp_path / "missing")], ["parse", "-f", "openai", str(tmp_path)],
+                 ["parse", "-f", "openai", str(binary)], ["render", "-f", "openai", str(deep)],
+                 ["render", "-f", "openai", str(scalar)], ["parse", "-f", "openai", str(scalar), "--tools", str(scalar)]):
+        result = runner.invoke(formats, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit), args
+        assert "Traceback" not in result.output
+    surrogate = tmp_path / "sur.jsonl"
+    surrogate.write_text('{"messages": [{"role": "user", "content": "\\ud800"}]}\n')
+    result = runner.invoke(convert_trajectory, [str(surrogate), "--to", "openai"])
+    assert result.exit_code == 0 and '"\\ud800"' in result.output
+    result = runner.invoke(convert_trajectory, [str(surrogate), "--to", "openai", "-o", str(tmp_path)])
+    assert result.exit_code == 2 and "cannot write" in result.output
+    result = runner.invoke(convert_trajectory, [str(deep), "--to", "openai"])
+    assert result.exit_code == 2 and "too deeply" in result.output

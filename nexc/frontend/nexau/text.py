@@ -160,15 +160,30 @@ class Positions:
         return Span(file=self.file, line=l1, column=c1, end_line=l2, end_column=c2)
 
 
+def _reader_error(exc, pos: Positions, r: Reporter) -> None:
+    """NEX104 at the character YAML refuses (a control character, say)."""
+    off = max(0, int(getattr(exc, "position", 0) or 0))
+    char = exc.character if isinstance(exc.character, str) else chr(exc.character or 0)
+    r.report("NEX104", pos.span(off, off + 1), f"YAML does not allow the character {char!r} (U+{ord(char):04X})",
+             fix="remove it, or write it as an escape inside a double-quoted string")
+
+
 def parse_yaml(text: str, pos: Positions, r: Reporter) -> Loc | None:
     """Parse ``text`` (already substituted) into a :class:`Loc` tree; YAML errors are reported (NEX104).
 
     A node used through several aliases becomes one shared :class:`Loc`, and every use counts in full
     towards :data:`~nexc.frontend.yaml_loader.MAX_VALUES`, so an alias bomb is refused (NEX150) in
     milliseconds instead of expanding into gigabytes."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (checked up front)
+        _reader_error(exc, pos, r)
+        return None
     try:
         node = loader.get_single_node()
+    except yaml.reader.ReaderError as exc:
+        _reader_error(exc, pos, r)
+        return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         off = mark.index if mark is not None else 0
