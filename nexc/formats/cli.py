@@ -40,6 +40,17 @@ def _read_json(path: str, what: str):
     return _loads(_read_text(path, what), f"'{path}'")
 
 
+def _json(value, **kw) -> str:
+    """JSON with non-ASCII text as it is; lone surrogates (which UTF-8 cannot carry) as JSON escapes."""
+    text = json.dumps(value, ensure_ascii=False, **kw)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = json.dumps(value, **kw)
+    return text
+
+
 def _echo(text: str, **kw) -> None:
     """Print text that may hold lone surrogates (they are written as ``?``, not a crash)."""
     try:
@@ -118,8 +129,8 @@ def parse_cmd(output: str, format_id: str, tools_path: str | None) -> None:
     if tools is not None and not (isinstance(tools, list) and all(isinstance(t, dict) for t in tools)):
         raise click.UsageError(f"'{tools_path}' must hold a list of tool objects (or {{\"tools\": [...]}})")
     result = fmt.parse_assistant(text, tools)
-    _echo(json.dumps({"content": result.content, "reasoning": result.reasoning,
-                           "tool_calls": result.tool_calls, "errors": result.errors}, ensure_ascii=False, indent=2))
+    click.echo(_json({"content": result.content, "reasoning": result.reasoning,
+                      "tool_calls": result.tool_calls, "errors": result.errors}, indent=2))
     if result.errors:
         sys.exit(1)
 
@@ -155,16 +166,10 @@ def convert_trajectory(source: str, to_format: str, from_format: str | None, out
             failed += 1
             click.echo(f"record {n}: cannot convert: it nests too deeply", err=True)
             continue
-        line = json.dumps(out, ensure_ascii=False)
-        if not line.isascii():
-            try:
-                line.encode("utf-8")
-            except UnicodeEncodeError:  # lone surrogates: JSON escapes carry them
-                line = json.dumps(out)
-        lines.append(line)
+        lines.append(_json(out))
     text = "".join(line + "\n" for line in lines)
     if output == "-":
-        _echo(text, nl=False)
+        click.echo(text, nl=False)
     else:
         try:
             Path(output).write_text(text, encoding="utf-8")
