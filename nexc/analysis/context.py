@@ -1,8 +1,8 @@
-"""Static context size of each agent: what is in its context before the task arrives.
-
-The static part is the system prompt (inline text, or the prompt file read relative to the
-framework's root folder; templates are counted as written) plus the skill briefs plus the tool
-declarations as the agent's tool-call format renders them (``Format.system_prompt_with_tools``).
+"""Static context size of each agent: what is in its context before the task arrives — the system
+message and the tool declarations of its first request, exactly as the runtime builds them
+(:class:`nexc.view.agent.AgentView`): the prompt (templates rendered with the given context, or
+counted as written), the profile's briefs, and the tools — declared by the format in the system
+message in text mode, as the request's ``tools`` (JSON) in native mode.
 
 Tokens are estimated as ``ceil(utf8_bytes / 4)`` — close to BPE tokenizers on English prose and
 JSON, deliberately simple and deterministic. The estimate is what the NEX440 warning compares
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nexc.analysis.tools import agent_tool_decls
-from nexc.ir.model import Agent, Framework, SkillRef
+from nexc.ir.model import Agent, Framework
+from nexc.view.agent import AgentView, framework_profile
 
 
 def estimate_tokens(text: str) -> int:
@@ -36,25 +36,24 @@ def prompt_text(agent: Agent, root_dir: Path | None) -> str:
     return ""
 
 
-def skill_briefs(fw: Framework, agent: Agent) -> str:
-    """One line per skill of the agent: ``- name: description``."""
-    skills = {s.name: s for s in fw.skills}
-    lines = [f"- {s.name}: {s.description or ''}" for e in agent.tools
-             if isinstance(e, SkillRef) and (s := skills.get(e.name)) is not None]
-    return ("\n".join(lines) + "\n") if lines else ""
+def _read(root_dir: str, path: str) -> str:
+    return (Path(root_dir) / path).read_text(encoding="utf-8")
 
 
-def static_context(fw: Framework, agent: Agent, fmt_id: str, root_dir: Path | None,
-                   lock: dict | None = None, *, prompt: str | None = None) -> dict:
-    """``{"format", "prompt_tokens", "tools_tokens", "total_tokens"}`` of ``agent`` rendered in ``fmt_id``."""
-    from nexc.formats import get_format
-
-    text = prompt if prompt is not None else prompt_text(agent, root_dir) + skill_briefs(fw, agent)
-    decls = agent_tool_decls(fw, agent, lock)
-    fmt = get_format(fmt_id)
-    full = fmt.system_prompt_with_tools(text, decls) if decls else text
-    base = estimate_tokens(text)
-    total = estimate_tokens(full)
+def static_context(fw: Framework, agent: Agent, fmt_id: str, root_dir: Path | None, lock: dict | None = None, *,
+                   context: dict | None = None, render: bool = False) -> dict:
+    """``{"format", "prompt_tokens", "tools_tokens", "total_tokens"}`` of ``agent`` in format ``fmt_id``:
+    its own system prompt, and what the declarations add to the first request. ``render``: render
+    template prompts with ``context`` as a run does (else they count as written)."""
+    lock = lock or {}
+    view = AgentView(fw, agent.name, str(root_dir or "."), framework_profile(fw), tool_format=fmt_id,
+                     mcp=lambda server: lock.get(server.name), read=_read)
+    if view.fmt is None and view.tool_format != "openai":
+        raise KeyError(f"unknown tool-call format '{fmt_id}'")
+    own = view.system_prompt(context) if render or view.prompt.static else view.prompt.source()
+    system, tools_json = view.sent(own)
+    base = estimate_tokens(own)
+    total = estimate_tokens(system) + (estimate_tokens(tools_json) if tools_json else 0)
     return {"format": fmt_id, "prompt_tokens": base, "tools_tokens": total - base, "total_tokens": total}
 
 

@@ -1,15 +1,16 @@
 """``nexc analyse``: everything static analysis knows about a framework, as data and as text."""
 from __future__ import annotations
 
-from nexc.analysis.context import all_formats, prompt_text, skill_briefs, static_context
+from nexc.analysis.context import all_formats, static_context
 from nexc.analysis.cost import is_sequential, worst_case_calls
 from nexc.analysis.graph import cycles, delegation_graph, depth_and_fanout, reachable
 from nexc.analysis.mcp_lock import load_lock
 
 
-def analyse(fw, ctx, formats: list[str] | None = None) -> dict:
+def analyse(fw, ctx, formats: list[str] | None = None, context: dict | None = None) -> dict:
     """A JSON-ready report: hierarchy (depth, fan-out, cycles), worst-case LLM calls, and per agent its
-    limits and static context size in every format (or ``formats``)."""
+    limits and static context size in every format (or ``formats``): the tokens of its first request's
+    system message and tools, template prompts rendered with ``context`` as a run renders them."""
     root = ctx.root_dir if ctx is not None else None
     lock = load_lock(root) if root is not None else {}
     formats = formats or all_formats()
@@ -19,11 +20,10 @@ def analyse(fw, ctx, formats: list[str] | None = None) -> dict:
     agents = []
     for name in reachable(fw) + [a.name for a in fw.agents if a.name not in set(reachable(fw))]:
         a = fw.agent(name)
-        text = prompt_text(a, root) + skill_briefs(fw, a)
         sizes = {}
         for f in dict.fromkeys([a.tool_format] + list(formats)):
             try:
-                sizes[f] = static_context(fw, a, f, root, lock, prompt=text)["total_tokens"]
+                sizes[f] = static_context(fw, a, f, root, lock, context=context, render=True)["total_tokens"]
             except Exception:  # noqa: BLE001 - an unknown or broken format is reported elsewhere
                 continue
         own = sizes.get(a.tool_format)

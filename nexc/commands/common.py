@@ -9,6 +9,17 @@ FORMAT_CHOICE = click.Choice(["text", "json"])
 FROM_CHOICE = click.Choice(["nex", "yaml", "nexau", "nexa4a"])
 
 
+def parse_context(pairs: tuple[str, ...]) -> dict[str, str]:
+    """``--context KEY=VALUE`` options as a dict (a usage error for anything else)."""
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.UsageError(f"--context expects KEY=VALUE, got '{pair}'")
+        out[key.strip()] = value
+    return out
+
+
 def use_colour() -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set."""
     import os

@@ -36,8 +36,19 @@ from nexc.formats.convert import relink_ids
 from nexc.formats.messages import dumps
 from nexc.formats.registry import get_format
 from nexc.version import __version__
+from nexc.view.profile import get_profile
+from nexc.view.wire import strip_injected, wire_messages
 
 GRANULARITIES = ("call", "run")
+#: what ``injections`` may say of the text the runtime wrote into conversations
+INJECTIONS = ("keep", "strip")
+#: why an older record may hold less than a sample needs (``BuildReport.legacy``)
+LEGACY_NOTES = {
+    "tools-in-prompt": "nexc.trajectory/1 text-mode records whose system message holds tool declarations this "
+                       "nexc does not write the same way: they build only for their own format",
+    "hints": "nexc.trajectory/1 records: hints the runtime appended to tool results cannot be told apart from the "
+             "results (and are not stripped)",
+}
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 STATS = "stats.json"
@@ -87,11 +98,20 @@ class BuildReport:
     records: int = 0
     skipped: Counter = field(default_factory=Counter)
     formats: dict[str, FormatStats] = field(default_factory=dict)
+    #: records that hold less than a sample needs, by :data:`LEGACY_NOTES` key
+    legacy: Counter = field(default_factory=Counter)
 
     def to_json(self) -> dict[str, Any]:
-        return {"schema_version": mf.SCHEMA_VERSION, "granularity": self.granularity,
-                "inputs": {"files": self.files, "records": self.records, "skipped": dict(sorted(self.skipped.items()))},
+        inputs: dict[str, Any] = {"files": self.files, "records": self.records,
+                                  "skipped": dict(sorted(self.skipped.items()))}
+        if self.legacy:
+            inputs["legacy"] = dict(sorted(self.legacy.items()))
+        return {"schema_version": mf.SCHEMA_VERSION, "granularity": self.granularity, "inputs": inputs,
                 "formats": {k: v.to_json() for k, v in self.formats.items()}}
+
+    def notes(self) -> list[str]:
+        """What older records could not give, one line per kind."""
+        return [f"note: {n} {LEGACY_NOTES[k]}" for k, n in sorted(self.legacy.items())]
 
     def table(self) -> str:
         """A plain-text summary, one row per format."""
@@ -196,14 +216,18 @@ def _run_selection(files: list[Path]) -> set[int]:
 
 def build_dataset(inputs: Iterable[str | Path], formats: Iterable[str], out_dir: str | Path, *,
                   granularity: str = "call", template_kwargs: dict[str, Any] | None = None,
-                  verify: bool = False, progress: Callable[[int], None] | None = None) -> BuildReport:
+                  verify: bool = False, progress: Callable[[int], None] | None = None,
+                  injections: str = "keep") -> BuildReport:
     """Build (or resume) the dataset in ``out_dir`` from trajectory files/folders ``inputs`` for
     every format in ``formats``; see the module docstring. ``template_kwargs`` override the
     formats' default template variables (``bos_token`` …). Samples are rendered by the formats'
     Python renderers; ``verify`` also renders each with its chat template and drops it
-    (``template-mismatch``) if the text or the spans differ."""
+    (``template-mismatch``) if the text or the spans differ. ``injections``: ``keep`` the text the
+    runtime wrote into the conversation (hints, notes: what the model saw) or ``strip`` it."""
     if granularity not in GRANULARITIES:
         raise DatasetError(f"unknown granularity {granularity!r}; use one of {', '.join(GRANULARITIES)}")
+    if injections not in INJECTIONS:
+        raise DatasetError(f"unknown injections mode {injections!r}; use one of {', '.join(INJECTIONS)}")
     try:
         fmts = list({f.id: f for f in (get_format(name) for name in formats)}.values())
     except KeyError as exc:
@@ -265,7 +289,9 @@ def build_dataset(inputs: Iterable[str | Path], formats: Iterable[str], out_dir:
             except RecordProblem as p:
                 drop(targets, p, source, obj, None)
                 continue
-            _process(record, source, targets, granularity, drop, verify, may_hold_markers(line))
+            for note in record.legacy:
+                report.legacy[note] += 1
+            _process(record, source, targets, granularity, drop, verify, may_hold_markers(line), injections == "strip")
     finally:
         dropped_fh.close()
         for t in targets:
@@ -306,8 +332,33 @@ def _message_json(t: _Target, m: dict) -> str:
     return t.jsons.put(id(m), (m, encode(_message_out(m))))[1]
 
 
+def _own_format(record: Record, fmt: Format) -> bool:
+    """Whether ``fmt`` is the text format the record's run was made in (its sample is what was sent)."""
+    if record.source_format is None or record.version is None or record.version < 2:
+        return False
+    try:
+        return get_format(record.source_format).id == fmt.id
+    except KeyError:
+        return False
+
+
+def _sent_messages(record: Record, fmt: Format, messages: list[dict], strip: bool) -> list[dict]:
+    """The request of a text-mode call as it was sent, and the reply: rebuilt from the record's parts by
+    the view (the same builder the runtime sent it with); checked against the recorded request."""
+    profile = get_profile(record.profile if record.profile in ("nexc", "nexau") else None)
+    tools = record.tools or []
+    wire = wire_messages(fmt, lambda own: profile.system_message(fmt, own, tools), tools, messages, False)
+    if not strip and record.sent is not None and wire[:-1] != record.sent:
+        at = next((i for i, (a, b) in enumerate(zip(wire, record.sent)) if a != b), len(record.sent))
+        raise RecordProblem("view-mismatch", f"message {at} of the recorded request is not what this nexc builds from "
+                                             "the record's parts (recorded by another nexc version?)")
+    return wire
+
+
 def _process(record: Record, source: str, targets: list[_Target], granularity: str, drop, verify: bool,
-             suspect: bool) -> None:
+             suspect: bool, strip: bool = False) -> None:
+    if strip:
+        record.messages = strip_injected(record.messages)
     tools_key = _tools_key(record.tools)
     tools = _intern_tools(record.tools, tools_key)
     content_key = None if record.span_id is not None else dumps([record.messages, record.tools])
@@ -336,7 +387,12 @@ def _process(record: Record, source: str, targets: list[_Target], granularity: s
     for t, sid in todo:
         fmt = t.fmt
         try:
-            messages = relink_ids(record.messages, fmt, share=True)
+            if _own_format(record, fmt):
+                _write_sent(t, sid, record, fmt, strip, verify, suspect)
+                continue
+            if "tools-in-prompt" in record.legacy:
+                raise RecordProblem("legacy-record", LEGACY_NOTES["tools-in-prompt"])
+            messages = relink_ids(_plain(record.messages), fmt, share=True)
             written = [_message_json(t, m) for m in messages]  # also the messages' cache keys
             known = t.messages
             messages = [known.get(w) or known.put(w, m) for m, w in zip(messages, written)]
@@ -362,6 +418,24 @@ def _process(record: Record, source: str, targets: list[_Target], granularity: s
         s = t.stats
         s.written += 1
         s.count(messages)
+
+
+def _plain(messages: list[dict]) -> list[dict]:
+    """Messages without the keys only the run's own format reads (``raw``, ``injected``)."""
+    return [{k: v for k, v in m.items() if k != "raw" and k != "injected"} if "raw" in m or "injected" in m else m
+            for m in messages]
+
+
+def _write_sent(t: _Target, sid: str, record: Record, fmt: Format, strip: bool, verify: bool, suspect: bool) -> None:
+    """The sample of a call in the run's own text format: the request that was sent and the reply."""
+    messages = _sent_messages(record, fmt, record.messages, strip)
+    written = [encode(m) for m in messages]
+    text, spans = render(fmt, messages, None, verify=verify, check_markers=suspect, canonical=True, **t.kwargs)
+    if not spans:
+        raise RecordProblem("no-loss-tokens", "the chat template marks no assistant output in this sample")
+    t.file.write(sid, _sample_json(written, None, text, spans, fmt.id, record.meta()))
+    t.stats.written += 1
+    t.stats.count(record.messages)
 
 
 def _finish(out_dir: Path, report: BuildReport, targets: list[_Target], entries: dict[str, dict],

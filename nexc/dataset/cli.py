@@ -34,13 +34,19 @@ def _template_vars(values: tuple[str, ...]) -> dict[str, object]:
 @click.option("--verify", is_flag=True,
               help="Also render every sample with its chat template (Jinja) and drop it if the text or the spans "
                    "differ from the Python renderer's.")
+@click.option("--injections", type=click.Choice(["keep", "strip"]), default="keep", show_default=True,
+              help="Keep the text the runtime wrote into the conversation (hints, notes on unreadable calls: what "
+                   "the model saw), or strip it.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-def build(trajectories, formats, output, granularity, template_vars, verify, quiet):
+def build(trajectories, formats, output, granularity, template_vars, verify, injections, quiet):
     """Read TRAJECTORIES (JSON Lines files or folders of them) and write OUTPUT/<format>/data.jsonl
     for every --format, with stats.json, dropped.jsonl and dataset.yaml.
 
-    Samples that fail validation (unknown tools, arguments against the schema, empty or truncated
-    turns, values the format cannot represent) are dropped and counted, never kept.
+    A sample for the format a text-mode run was made in is the request that was sent and the reply,
+    byte for byte; a sample for any other format is what that format's model is sent for the same
+    conversation (its own tool declarations and markup, never the run's). Samples that fail
+    validation (unknown tools, arguments against the schema, empty or truncated turns, values the
+    format cannot represent) are dropped and counted, never kept.
     Exit status: 0 built, 2 usage error.
     """
     from nexc.dataset.build import DatasetError, build_dataset
@@ -52,7 +58,7 @@ def build(trajectories, formats, output, granularity, template_vars, verify, qui
     try:
         report = build_dataset(trajectories, formats, output, granularity=granularity,
                                template_kwargs=_template_vars(template_vars), verify=verify,
-                               progress=progress)
+                               progress=progress, injections=injections)
     except DatasetError as exc:
         click.echo(f"nexc dataset build: {exc}", err=True)
         sys.exit(2)
@@ -63,3 +69,5 @@ def build(trajectories, formats, output, granularity, template_vars, verify, qui
         click.echo(f"dataset: {output} ({report.records} records from {report.files} files, granularity "
                    f"{granularity})")
         click.echo(report.table())
+    for note in report.notes():
+        click.echo(note, err=True)

@@ -16,7 +16,14 @@ Accepted record shapes (unknown keys are ignored):
 Normalisation: content ``None`` → ``""`` (content parts joined), tool-call arguments → dicts
 (JSON strings decoded), ``reasoning``/``thinking`` → ``reasoning_content``, ``developer`` →
 ``system``, calls written as text in a text-mode dialect read back into ``tool_calls``; keys the
-chat templates do not read are dropped.
+chat templates do not read are dropped, except nexc's own: ``raw`` (an assistant turn's text in a
+text-mode run), ``injected`` (a user message the runtime wrote) and ``is_error`` (a failed call).
+
+nexc trajectory records of version 2 keep the parts of each request apart (``specs/trajectory.schema.json``):
+the conversation with the agent's own system prompt, the tools, the format, the reply as it entered
+the conversation (``reply``) and the exact request. Version 1 records baked a text format's tool
+declarations into the system message: they are cut off again where the current format writes them
+the same way, and what cannot be told apart is listed in :attr:`Record.legacy`.
 """
 from __future__ import annotations
 
@@ -63,6 +70,14 @@ class Record:
     finish_reason: str | None = None
     source_format: str | None = None
     format_errors: tuple[str, ...] = ()
+    #: trajectory schema version (2: the parts kept apart; 1: older nexc; None: another writer)
+    version: int | None = None
+    profile: str | None = None
+    #: the messages of the request that was sent (v2), to check a rebuild against
+    sent: list[dict] | None = None
+    discarded_text: str | None = None
+    #: what could not be reconstructed from an older record
+    legacy: tuple[str, ...] = ()
 
     @property
     def truncated(self) -> bool:
@@ -236,11 +251,19 @@ def normalise_message(m: Any) -> dict:
                     call = {"id": str(c["id"]), **call}
                 norm.append(call)
             out["tool_calls"] = norm
+        if isinstance(m.get("raw"), str):
+            out["raw"] = m["raw"]
     elif role == "tool":
         if m.get("tool_call_id") is not None:
             out["tool_call_id"] = str(m["tool_call_id"])
         if isinstance(m.get("name"), str):
             out["name"] = m["name"]
+        if m.get("is_error") is True:
+            out["is_error"] = True
+    elif role == "user":
+        inj = m.get("injected")
+        if isinstance(inj, list) and inj and all(isinstance(k, str) for k in inj):
+            out["injected"] = list(inj)
     return out
 
 
@@ -295,7 +318,10 @@ def parse_record(obj: dict, source: str = "", line: int = 0) -> Record:
     if not isinstance(raw, list):
         raise RecordProblem("malformed-record", "messages is not a list")
     messages = [_normalised(m) for m in raw]
+    version = _version(obj.get("schema"))
     reply, finish = _response(obj)
+    if version is not None and version >= 2 and isinstance(obj.get("reply"), dict):
+        reply = obj["reply"]  # the turn the reply became (text mode: cut after its calls)
     if reply is not None:
         reply = _normalised(reply)
         if not messages or messages[-1] != reply:
@@ -303,13 +329,50 @@ def parse_record(obj: dict, source: str = "", line: int = 0) -> Record:
     tools = _normalised_tools(obj.get("tools"))
     fmt = obj.get("tool_format") or obj.get("format")
     errors: tuple[str, ...] = ()
+    legacy: tuple[str, ...] = ()
     if isinstance(fmt, str) and fmt not in ("openai", "native"):
+        if version == 1:
+            messages, legacy = _unbake(messages, fmt, tools)
         messages, errors = _structure(messages, fmt, tools)
     else:
         fmt = None
+    if version == 1 and any(m["role"] == "tool" for m in messages):
+        legacy += ("hints",)
+    request = obj.get("request") if version is not None and version >= 2 else None
+    sent = request.get("messages") if isinstance(request, dict) and isinstance(request.get("messages"), list) else None
+    profile = obj.get("profile") if isinstance(obj.get("profile"), str) else None
+    discarded = obj.get("discarded_text") if isinstance(obj.get("discarded_text"), str) else None
     return Record(source, line, messages, tools, _str_or_none(obj.get("trace_id")), _str_or_none(obj.get("span_id")),
                   _str_or_none(obj.get("parent_span_id")), _str_or_none(obj.get("agent_name")),
-                  _str_or_none(finish), fmt, errors)
+                  _str_or_none(finish), fmt, errors, version, profile, sent, discarded, legacy)
+
+
+def _version(schema: Any) -> int | None:
+    """The version of a nexc trajectory record (``nexc.trajectory/N``), None for other writers."""
+    if isinstance(schema, str) and schema.startswith("nexc.trajectory/"):
+        tail = schema.rpartition("/")[2]
+        return int(tail) if tail.isdigit() else None
+    return None
+
+
+def _unbake(messages: list[dict], fmt: str, tools: list[dict] | None) -> tuple[list[dict], tuple[str, ...]]:
+    """A version-1 text-mode record's system message without the tool declarations its format added."""
+    if not messages or messages[0]["role"] != "system" or not tools:
+        return messages, ()
+    from nexc.formats.registry import get_format
+
+    try:
+        f = get_format(fmt)
+        block = f.system_prompt_with_tools("", tools)
+    except Exception:  # noqa: BLE001 - an unknown format is reported when the calls are read
+        return messages, ()
+    text = messages[0]["content"]
+    for sep in ("\n\n", ""):
+        if text.endswith(sep + block):
+            base = text[:len(text) - len(sep + block)]
+            if f.system_prompt_with_tools(base, tools) == text:
+                return [dict(messages[0], content=base)] + messages[1:], ()
+    return messages, ("tools-in-prompt",)
 
 
 def _structure(messages: list[dict], fmt: str, tools: list[dict] | None) -> tuple[list[dict], tuple[str, ...]]:

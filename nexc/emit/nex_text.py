@@ -98,7 +98,10 @@ def _block(head: str, settings: list[tuple[str, str]]) -> str:
 
 def _framework(fw: Framework) -> str:
     head = f"framework {fw.name}" + (f" {quote(fw.description)}" if fw.description else "")
-    return _block(head, [("metadata", value(fw.metadata))] if fw.metadata else [])
+    settings = [("metadata", value(fw.metadata))] if fw.metadata else []
+    if fw.profile != "nexc":
+        settings.append(("profile", fw.profile))
+    return _block(head, settings)
 
 
 def _llm(x: Llm) -> str:

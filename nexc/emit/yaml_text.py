@@ -296,6 +296,8 @@ def framework_data(fw: Framework) -> dict[str, Any]:
         doc["description"] = fw.description
     if fw.metadata:
         doc["metadata"] = fw.metadata
+    if fw.profile != "nexc":
+        doc["profile"] = fw.profile
     for key, items, conv in (("llms", fw.llms, _llm), ("tools", fw.tools, _tool),
                              ("mcp_servers", fw.mcp_servers, _mcp),
                              ("skills", fw.skills, _skill), ("agents", fw.agents, _agent)):

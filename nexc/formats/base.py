@@ -7,6 +7,7 @@ the ``_render_*``/``_parse`` hooks; the public methods here add the guarantees e
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from operator import is_
 from typing import Any, ClassVar
@@ -14,6 +15,9 @@ from typing import Any, ClassVar
 from nexc.formats.messages import canonical_messages, canonical_tools, message_content
 from nexc.formats.parsing import MEMOS, Memo, parse_tools
 from nexc.formats.templates import load_chat_template
+
+#: the closing marker at the end of a rendered turn of calls: a tag, a special token, a bracket
+_CLOSING = re.compile(r"(</[^<>\n]+>|<[|｜][^<>\n]*[|｜]>|\]|\})\s*$")
 
 #: (format, tools) identities → (tools, its items, rendered declarations); see ``Format._tools_text``
 _TOOLS_TEXT = Memo(256)
@@ -61,9 +65,23 @@ class Format:
     matches_template: ClassVar[str | None] = None
     #: file name (without ``.jinja``) of the training chat template under ``templates/chat``
     template_name: ClassVar[str] = ""
+    #: the template's end-of-turn markers (what generation with the trained model stops at; the
+    #: dataset manifest lists them)
     stop_sequences: ClassVar[tuple[str, ...]] = ()
+    #: the stop strings a text-mode request sends: where a block of calls closes, or where a made-up
+    #: tool result would begin. Only text an endpoint returns (no special tokens it strips), at most
+    #: four (the OpenAI limit). An endpoint leaves the stop string out of its reply.
+    call_stops: ClassVar[tuple[str, ...]] = ()
+    #: the closing tags among ``call_stops``, each with the opening it closes: a reply cut at one of
+    #: them with that opening left open gets the closing tag back (it is what the model wrote)
+    closing_stops: ClassVar[dict[str, str]] = {}
+    #: for dialects whose calls must end the turn (a trailing text makes the whole turn unreadable):
+    #: where a block of calls may end, tried in order by :meth:`finish_turn`
+    call_end_markers: ClassVar[tuple[str, ...]] = ()
     #: True when the dialect writes argument values as untyped text (types come from the schema)
     untyped_values: ClassVar[bool] = False
+    #: argument values are read back without edge whitespace (a value that has some cannot be written)
+    trims_values: ClassVar[bool] = False
     #: at most one call per assistant turn
     single_call: ClassVar[bool] = False
     #: ids the model's format carries, if it constrains them (regex); None: ids are free
@@ -179,6 +197,95 @@ class Format:
         if body.startswith("<think>"):
             body = body.partition("</think>")[2]
         return ["'</think>' in the turn would end the reasoning block"] if "</think>" in body else []
+
+    def finish_turn(self, text: str, finish_reason: str | None = None, stop_reason: str | None = None,
+                    tools: list[dict] | None = None) -> tuple[str, str]:
+        """A text-mode reply split into the turn the model keeps and the text that is cut off.
+
+        What an endpoint that honours ``call_stops`` does is done again here (some ignore ``stop``):
+        the reply ends before the first stop string. A reply cut at a closing stop — by the endpoint
+        (``finish_reason`` ``"stop"``; ``stop_reason`` names the string where the endpoint says so) or
+        here — gets that closing tag back when its opening is left open. Then everything after the
+        last complete call is cut: a made-up result, an answer written before the results came.
+        Returns ``(kept, discarded)``; ``kept + discarded`` is ``text`` except for a restored tag."""
+        if not isinstance(text, str):
+            text = "" if text is None else str(text)
+        kept, discarded, fired, rest = text, "", None, None
+        stops = self.call_stops
+        if stops:
+            hits = [(i, s) for s in stops if (i := text.find(s)) >= 0]
+            if hits:
+                at, fired = min(hits)
+                kept, rest = text[:at], text[at:]
+            elif finish_reason == "stop" and self.closing_stops:
+                fired = stop_reason if stop_reason in self.closing_stops else self._open_block(text)
+        if finish_reason != "length":
+            restored = self._restore(kept, fired)
+            if rest is not None:
+                discarded = rest[len(fired):] if restored == kept + fired else rest
+            kept = restored
+        elif rest is not None:
+            discarded = rest
+        end = self._calls_end(kept, tools)
+        if end is not None and end < len(kept):
+            kept, discarded = kept[:end], kept[end:] + discarded
+        return kept, discarded
+
+    def _restore(self, kept: str, fired: str | None) -> str:
+        """``kept`` with the closing tag ``fired`` back where the reply stopped inside its block."""
+        opening = self.closing_stops.get(fired) if fired is not None else None
+        if opening is not None and kept.count(opening) > kept.count(fired):
+            return kept + fired
+        return kept
+
+    def _open_block(self, text: str) -> str | None:
+        """The closing stop whose opening is the last one left open in ``text``, if any."""
+        best, where = None, -1
+        for close, opening in self.closing_stops.items():
+            if text.count(opening) > text.count(close):
+                pos = text.rfind(opening)
+                if pos > where:
+                    best, where = close, pos
+        return best
+
+    def _calls_end(self, text: str, tools: list[dict] | None = None) -> int | None:
+        """Where the last complete call of ``text`` ends (None: no call). The calls' rendering ends
+        with a closing marker; the end is the first occurrence of that marker up to which the text
+        already holds every call (a prefix cut inside a value would not parse to the same calls).
+        Formats that read calls only at the end of a turn (``call_end_markers``) take the longest
+        prefix ending at a marker that reads as calls."""
+        parsed = self.parse_assistant(text, tools)
+        if not parsed.tool_calls or parsed.errors:
+            return self._calls_prefix(text, tools)
+        want = [(c["function"]["name"], c["function"]["arguments"]) for c in parsed.tool_calls]
+        try:
+            rendered = self._render_assistant({"role": "assistant", "content": "", "tool_calls": parsed.tool_calls})
+        except Exception:  # noqa: BLE001 - a turn the renderer refuses: keep the text as it is
+            return None
+        m = _CLOSING.search(rendered)
+        if m is None:
+            return None
+        marker = m.group(1)
+        pos = text.find(marker)
+        tail = text.rstrip()
+        if pos >= 0 and pos + len(marker) == len(tail):  # the usual case: one marker, at the end
+            return len(tail)
+        while pos >= 0:
+            end = pos + len(marker)
+            got = self.parse_assistant(text[:end], tools)
+            if not got.errors and [(c["function"]["name"], c["function"]["arguments"]) for c in got.tool_calls] == want:
+                return end
+            pos = text.find(marker, end)
+        return None
+
+    def _calls_prefix(self, text: str, tools: list[dict] | None) -> int | None:
+        ends = sorted((m.end() for marker in self.call_end_markers for m in re.finditer(re.escape(marker), text)),
+                      reverse=True)
+        for end in ends[:64]:
+            got = self.parse_assistant(text[:end], tools)
+            if got.tool_calls and not got.errors:
+                return end
+        return None
 
     def system_prompt_with_tools(self, system_prompt: str | None, tools: list[dict] | None) -> str:
         """The system prompt for text-mode prompting: the agent's prompt plus the tool

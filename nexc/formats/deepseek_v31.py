@@ -50,6 +50,8 @@ class DeepSeekV31(Format):
     matches_template = "deepseek-ai-DeepSeek-V3.1.jinja"
     template_name = "deepseek_v31"
     stop_sequences = (EOS,)
+    call_stops = (CALLS_END, OUT_BEGIN)
+    closing_stops = {CALLS_END: CALLS_BEGIN}
     thinking = True
 
     def _render_tools(self, tools):

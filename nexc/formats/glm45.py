@@ -68,6 +68,7 @@ class Glm45(Format):
     matches_template = "GLM-4.6.jinja"
     template_name = "glm45"
     stop_sequences = ("<|user|>", "<|observation|>")
+    call_stops = ("<|observation|>", "<tool_response>")
     untyped_values = True
     thinking = True
     _sep = "\n"

@@ -177,6 +177,8 @@ class GptOss(Format):
     date_format = "%Y-%m-%d"
     template_name = "gpt_oss"
     stop_sequences = (CALL, RETURN)
+    call_stops = (CALL,)
+    closing_stops = {CALL: " to=functions."}
     single_call = True
 
     # ---- rendering -------------------------------------------------------------------------

@@ -43,6 +43,7 @@ class _HermesBase(Format):
     name = "hermes"
     variants = ("qwen3", "qwen2.5", "hermes3")
     stop_sequences = ("<|im_end|>",)
+    call_stops = ("<tool_response>",)
     marks_generation = True
 
     def _render_tools(self, tools):

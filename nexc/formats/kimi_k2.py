@@ -54,6 +54,8 @@ class KimiK2(Format):
     matches_template = "moonshotai-Kimi-K2.jinja"
     template_name = "kimi_k2"
     stop_sequences = ("<|im_end|>",)
+    call_stops = ("<|tool_calls_section_end|>",)
+    closing_stops = {"<|tool_calls_section_end|>": "<|tool_calls_section_begin|>"}
     id_pattern = r"functions\.[^:]+:\d+"
 
     def _render_tools(self, tools):

@@ -80,6 +80,8 @@ class MiniMaxM2(Format):
     matches_template = "MiniMax-M2.jinja"
     template_name = "minimax_m2"
     stop_sequences = ("[e~[",)
+    call_stops = ("</minimax:tool_call>",)
+    closing_stops = {"</minimax:tool_call>": "<minimax:tool_call>"}
     untyped_values = True
     thinking = True
 

@@ -72,6 +72,7 @@ class _MistralBase(Format):
     name = "mistral"
     variants = ("v3", "v11")
     stop_sequences = ("</s>",)
+    call_stops = ("[TOOL_RESULTS]",)
     id_pattern = r"[A-Za-z0-9]{9}"
     marks_generation = True
 

@@ -53,6 +53,7 @@ class OpenRouterXml(ChatMLTextFormat):
     template_name = "openrouter_xml"
     description = "OpenRouter/Cline XML: <N><k>v</k></N>"
     untyped_values = True
+    call_stops = ("] Result:",)
 
     def _render_tools(self, tools):
         parts = ["# Tools\n\nUse a tool by writing an XML block named after it, one child tag per parameter:\n\n"

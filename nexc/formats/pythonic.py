@@ -56,6 +56,7 @@ class Pythonic(ChatMLTextFormat):
     """Pythonic tool calls."""
 
     name = "pythonic"
+    call_end_markers = ("]",)
     template_name = "pythonic"
     description = "Pythonic: [name(k=v, …), …]"
 

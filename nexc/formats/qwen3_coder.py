@@ -108,6 +108,7 @@ class Qwen3Coder(Format):
     matches_template = "Qwen3-Coder.jinja"
     template_name = "qwen3_coder"
     stop_sequences = ("<|im_end|>",)
+    call_stops = ("<tool_response>",)
     untyped_values = True
 
     def _render_tools(self, tools):

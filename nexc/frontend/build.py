@@ -29,8 +29,8 @@ AGENT_KEYS = ("description", "llm", "prompt", "tools", "stop_tools", "max_iterat
 PROMPT_KEYS = ("text", "file", "template", "variables")
 EXTENSION_KEYS = ("import", "params", "kind")
 EXTENSION_KINDS = ("middleware", "hook", "tracer", "token_counter", "plugin")
-DOCUMENT_KEYS = ("nex", "name", "description", "metadata", "imports", "llms", "tools", "mcp_servers", "skills",
-                 "agents", "entry")
+DOCUMENT_KEYS = ("nex", "name", "description", "metadata", "profile", "imports", "llms", "tools", "mcp_servers",
+                 "skills", "agents", "entry")
 #: Accepted spellings of agent keys that the .nex sketch and NexAU use.
 AGENT_ALIASES = {"stop": "stop_tools", "max_context_tokens": "context_tokens", "system_prompt": "prompt"}
 
@@ -508,6 +508,7 @@ def build_document(doc: Loc, path: str, r: Reporter) -> SourceFile | None:
         check_identifier(f["name"], b["name"].span, "framework", r)
     _set(f, b, "description", as_str, r)
     _set(f, b, "metadata", as_json_map, r)
+    _set(f, b, "profile", build_name, r)
     if "imports" in b:
         items = as_list(b["imports"], "imports", r) or []
         f["imports"] = tuple(Import(span=i.span, path=s) for i in items if (s := as_str(i, "imports", r)) is not None)

@@ -121,6 +121,7 @@ def load(path: str, text: str, reporter: Reporter) -> SourceFile | None:
         f["entry"] = Name(span=b["framework_entrance_agent"].span, value=agents[s]["name"] if s in agents else s)
     if loader.renamed:
         f["metadata"] = {"nexau": {"renamed": dict(sorted(loader.renamed.items()))}}
+    f["profile"] = Name(span=doc.span, value="nexau")  # NexA4A frameworks run on NexAU
     return SourceFile(span=doc.span, path=path, **{k: x for k, x in f.items() if x is not None})
 
 

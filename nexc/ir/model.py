@@ -192,6 +192,16 @@ class Framework(Node):
     agents: tuple[Agent, ...] = ()
     entry: str
     metadata: dict[str, JSON] = Field(default_factory=dict)
+    #: the wire profile it runs with (``nexc.view.profile``): ``nexc``, or ``nexau`` (read from NexAU YAML)
+    profile: Literal["nexc", "nexau"] = "nexc"
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler):
+        """Dumps carry ``profile`` only when it is not the default."""
+        data = handler(self)
+        if self.profile == "nexc":
+            data.pop("profile", None)
+        return data
 
     def agent(self, name: str) -> Agent | None:
         """The agent called ``name``, if any."""

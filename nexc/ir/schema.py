@@ -41,6 +41,8 @@ KEY_DOCS = {
     "nex": "Language version of this file.",
     "name": "Name of the framework (an identifier); defaults to the file name.",
     "metadata": "Free-form data kept in the build manifest.",
+    "profile": "Wire profile the framework runs with: nexc, or nexau (NexAU v0.3.4's prompts, tool names, results "
+               "and hints; see specs/RUNTIME.md).",
     "imports": "Other spec files (.nex or .nex.yaml) whose declarations join this framework.",
     "llms": "Model endpoints by name.",
     "tools": "Tools by name.",
@@ -231,6 +233,7 @@ def spec_json_schema() -> dict:
         "name": {**t.field(Framework, "name"), "pattern": IDENTIFIER},
         "description": t.field(Framework, "description"),
         "metadata": t.field(Framework, "metadata"),
+        "profile": t.field(Framework, "profile"),
         "imports": _described({"type": "array", "items": {"type": "string"}}, "imports"),
         "entry": _described({"type": "string", "pattern": IDENTIFIER}, "entry"),
         **{k: _section(ref, k) for k, ref in sections.items()},

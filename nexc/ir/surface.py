@@ -72,6 +72,8 @@ class SourceFile(Node):
     name: str | None = None
     description: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+    #: the wire profile (``nexc``, ``nexau``) the framework runs with
+    profile: Name | None = None
     imports: tuple[Import, ...] = ()
     llms: tuple[Llm, ...] = ()
     tools: tuple[SurfaceTool, ...] = ()

@@ -264,11 +264,19 @@ def resolve(files: list[SourceFile], r: Reporter, *, root_dir: Path | None = Non
     name = root.name or _name_from_path(root.path)
     description = root.description or ""
     metadata = dict(root.metadata)
+    profile = "nexc"
+    if root.profile is not None:
+        from nexc.view.profile import PROFILES
+
+        if root.profile.value in PROFILES:
+            profile = root.profile.value
+        else:
+            r.unknown_name("NEX203", root.profile.span, "profile", root.profile.value, list(PROFILES))
     return Framework(
         span=root.span, name=name, description=description, language_version=root.language_version or 1,
         llms=tuple(d for d, _, _ in llms.items.values()),
         tools=tuple(tools), mcp_servers=tuple(d for d, _, _ in servers.items.values()), skills=tuple(skills),
-        agents=tuple(agents), entry=entry, metadata=metadata,
+        agents=tuple(agents), entry=entry, metadata=metadata, profile=profile,
     )
 
 

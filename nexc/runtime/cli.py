@@ -19,14 +19,9 @@ import sys
 import click
 
 
-def _context(pairs: tuple[str, ...]) -> dict[str, str]:
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise click.UsageError(f"--context expects KEY=VALUE, got '{pair}'")
-        out[key.strip()] = value
-    return out
+from nexc.commands.common import parse_context as _context
+
+from nexc.view.profile import INJECTIONS  # noqa: E402
 
 
 @click.command("run")
@@ -41,18 +36,34 @@ def _context(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--context", "context", multiple=True, metavar="KEY=VALUE", help="A prompt template variable.")
 @click.option("--agent", help="Start at this agent instead of the entry agent.")
 @click.option("--timeout", type=float, help="Stop the run after this many seconds.")
-def run(spec: str, task: str, base_url, api_key_env, model, replay, trace_out, context, agent, timeout) -> None:
+@click.option("--profile", type=click.Choice(["nexc", "nexau"]),
+              help="Wire profile: nexc's conventions, or NexAU v0.3.4's (default: the framework's own; NexAU and "
+                   "NexA4A configs run as nexau). See specs/RUNTIME.md.")
+@click.option("--no-inject", "no_inject", multiple=True, type=click.Choice(list(INJECTIONS)),
+              help="Leave out one kind of text the runtime writes into the conversation (repeatable; "
+                   "specs/RUNTIME.md lists them).")
+def run(spec: str, task: str, base_url, api_key_env, model, replay, trace_out, context, agent, timeout, profile,
+        no_inject) -> None:
     """Run the framework in SPEC on TASK and print the answer."""
     if not os.path.exists(spec):
         raise click.UsageError(f"no spec file '{spec}'")
-    from nexc.api import SpecError, load
+    from nexc.api import Settings, SpecError, load
 
     try:
-        fw = load(spec)
+        fw = load(spec, settings=Settings(profile=profile, disabled_injections=tuple(no_inject)))
     except SpecError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
     run_loaded(fw, task, base_url, api_key_env, model, replay, trace_out, context, agent, timeout)
+
+
+def run_bundle(load, task: str, *, profile=None, no_inject=(), **options) -> None:
+    """``python -m BUNDLE``: load the bundle's framework with the run's settings, then :func:`run_loaded`."""
+    from nexc.api import Settings
+
+    fw = load(settings=Settings(profile=profile, disabled_injections=tuple(no_inject)))
+    run_loaded(fw, task, options["base_url"], options["api_key_env"], options["model"], options["replay"],
+               options["trace_out"], options["context"], options["agent"], options["timeout"])
 
 
 def run_loaded(fw, task: str, base_url, api_key_env, model, replay, trace_out, context, agent, timeout) -> None:

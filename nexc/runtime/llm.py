@@ -50,6 +50,9 @@ class LlmResponse:
     usage: dict | None = None
     attempts: int = 1
     model: str | None = None
+    #: the stop string the endpoint stopped at, where it says so (vLLM's ``stop_reason``, SGLang's
+    #: ``matched_stop``)
+    stop_reason: str | None = None
 
 
 @dataclass(slots=True)
@@ -81,8 +84,9 @@ def parse_completion(data: Any, attempts: int = 1) -> LlmResponse:
     reasoning = msg.get("reasoning_content")
     if reasoning is None:
         reasoning = msg.get("reasoning")
+    matched = choice.get("stop_reason", choice.get("matched_stop"))
     return LlmResponse(msg.get("content"), calls, reasoning, choice.get("finish_reason"), data.get("usage"),
-                       attempts, data.get("model"))
+                       attempts, data.get("model"), matched if isinstance(matched, str) else None)
 
 
 def _retry_after(headers: Any) -> float | None:

@@ -19,9 +19,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from nexc.analysis.mcp_names import denied_by, exposed_name
 from nexc.runtime.mcp import McpUnavailable, _describe, call_tool, list_servers
 from nexc.runtime.tools import ToolError, ToolImpl
+from nexc.view.tools import mcp_decl
+from nexc.view.tools import mcp_tools as offered
 
 
 def observation(result) -> str:
@@ -62,11 +63,8 @@ def _validator(schema: dict):
 
 def make_tool(server, root_dir: str | None, decl: dict) -> ToolImpl:
     """The runtime tool for one MCP tool declaration ``{"name", "description"?, "inputSchema"?}``."""
-    schema = dict(decl.get("inputSchema") or {"type": "object"})
-    schema.setdefault("type", "object")
-    remote = decl["name"]
-    name = exposed_name(server.name, remote)
-    desc = f"[MCP {server.name}.{remote}] {decl.get('description') or ''}".strip()
+    view = mcp_decl(server, decl)
+    schema, remote, name, desc = view.parameters, decl["name"], view.name, view.description
     validator = _validator(schema)
 
     async def call_mcp(**args):
@@ -118,31 +116,11 @@ def listed(server, root_dir: str | None) -> list[dict]:
     return [_decl(t) for t in got[1]]
 
 
-def tools_for(server, selection_tools, root_dir: str | None, declared: list[dict] | None = None) -> list[ToolImpl]:
-    """The runtime tools of one ``McpSelection`` (``selection_tools``: the names, ``None`` for all), made
-    from ``declared`` (locked declarations) or, without them, listed now."""
-    decls = declared if declared is not None else listed(server, root_dir)
-    out = []
-    for d in decls:
-        t = d["name"]
-        if (server.include is not None and t not in server.include) or t in server.exclude:
-            continue
-        if selection_tools is not None and t not in selection_tools:
-            continue
-        if denied_by(getattr(server, "deny", ()), d.get("annotations")):
-            continue
-        out.append(make_tool(server, root_dir, d))
-    return out
-
-
-def provide(fw, entry, root_dir: str, cache: dict | None = None) -> tuple[list[ToolImpl], list[str]]:
-    """Plan hook: the tools of an ``McpSelection`` and problems (never raises). Declarations come from a
-    fresh lockfile entry, else from listing the server (once per ``cache``)."""
+def declarations(fw, server, root_dir: str, cache: dict | None = None):
+    """The tool declarations of ``server`` (a fresh lockfile entry, else listed now; once per
+    ``cache``), or the exception that kept them from being known (never raises)."""
     from nexc.analysis.mcp_lock import fresh_lock
 
-    server = next((s for s in fw.mcp_servers if s.name == entry.server), None)
-    if server is None:
-        return [], [f"unknown MCP server '{entry.server}'"]
     cache = {} if cache is None else cache
     key = ("mcp", server.name)
     if key not in cache:
@@ -150,17 +128,27 @@ def provide(fw, entry, root_dir: str, cache: dict | None = None) -> tuple[list[T
             locked = fresh_lock(root_dir, [server]).get(server.name)
             cache[key] = locked if locked is not None else listed(server, root_dir)
         except Exception as exc:  # noqa: BLE001
-            cache[key] = exc if isinstance(exc, ToolError) else McpUnavailable(_describe(exc))
-    decls = cache[key]
-    if isinstance(decls, Exception):
+            cache[key] = exc if isinstance(exc, (ToolError, McpUnavailable)) else McpUnavailable(_describe(exc))
+    return cache[key]
+
+
+def tools_for(server, selection_tools, root_dir: str | None, declared: list[dict] | None = None) -> list[ToolImpl]:
+    """The runtime tools of one ``McpSelection`` (``selection_tools``: the names, ``None`` for all), made
+    from ``declared`` (locked declarations) or, without them, listed now. Which tools are offered is
+    :func:`nexc.view.tools.mcp_tools`'s to say."""
+    decls = declared if declared is not None else listed(server, root_dir)
+    found, _ = offered(server, selection_tools, decls)
+    return [make_tool(server, root_dir, d.decl) for d in found]
+
+
+def provide(fw, entry, root_dir: str, cache: dict | None = None) -> tuple[list[ToolImpl], list[str]]:
+    """The tools of an ``McpSelection`` and problems (never raises). Declarations come from a fresh
+    lockfile entry, else from listing the server (once per ``cache``)."""
+    server = next((s for s in fw.mcp_servers if s.name == entry.server), None)
+    if server is None:
+        return [], [f"unknown MCP server '{entry.server}'"]
+    decls = declarations(fw, server, root_dir, cache)
+    if isinstance(decls, BaseException):
         return [], [f"MCP server '{entry.server}': {decls}"]
-    tools = tools_for(server, entry.tools, root_dir, decls)
-    problems = []
-    if entry.tools is not None:
-        have = {d["name"]: d for d in decls}
-        problems = [f"MCP server '{entry.server}' has no tool '{t}'" for t in entry.tools if t not in have]
-        for t in entry.tools:
-            why = denied_by(server.deny, have[t].get("annotations")) if t in have else None
-            if why:
-                problems.append(f"MCP tool '{entry.server}.{t}' is not offered: the server denies {why} tools")
-    return tools, problems
+    found, problems = offered(server, entry.tools, decls)
+    return [make_tool(server, root_dir, d.decl) for d in found], problems

@@ -1,53 +1,38 @@
 """Agent plans: everything about an agent that does not change between runs, computed once when a
-framework is loaded (tool schemas, bound functions, the prompt template, skills, the text format).
+framework is loaded — its :class:`~nexc.view.agent.AgentView` (what the model is sent: tools, prompt,
+format, request body) and the implementations bound to the view's tools.
 
-Sub-agent tools take one string parameter::
-
-    {"type": "object",
-     "properties": {"task": {"type": "string", "description": "…everything the sub-agent needs…"}},
-     "required": ["task"]}
-
-``message`` is accepted as a synonym of ``task`` (NexAU's name for it).
+What the model sees is the view's alone; the plan only adds what runs: Python functions, sub-agents,
+MCP tools and ``load_skill``, keyed by the name the model calls them by. A sub-agent also answers to
+its own name and NexAU's spellings (``sub-agent-NAME``, ``agent:NAME``), whichever profile runs.
 """
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from nexc.analysis.mcp_names import stop_name
-from nexc.ir.model import AgentRef, Framework, McpSelection, SkillRef, ToolRef
+from nexc.ir.model import Framework
 from nexc.runtime.context import estimate, message_tokens
-from nexc.runtime.prompt import LOAD_SKILL, PromptTemplate, SkillDoc, read_skill, skill_brief, subagent_brief
 from nexc.runtime.tools import ToolImpl, import_target
-
-SUBAGENT_PARAMETERS: dict[str, Any] = {
-    "type": "object",
-    "properties": {"task": {"type": "string", "description": (
-        "The task for this agent, with everything it needs to know: it sees nothing of your conversation "
-        "and returns only its final answer.")}},
-    "required": ["task"],
-}
-
-_NOT_PARAMS = frozenset(("model", "messages", "tools", "stream", "stop", "n"))
+from nexc.view.agent import AgentView, subagent_names
+from nexc.view.profile import Profile
 
 
 class AgentPlan:
     """One agent, ready to run."""
 
-    def __init__(self, fw: Framework, name: str, root_dir: str, tool_cache: dict, settings):
+    def __init__(self, fw: Framework, name: str, root_dir: str, tool_cache: dict, settings, profile: Profile):
         a = fw.agent(name)
         assert a is not None
         self.name = a.name
         self.description = a.description
-        self.llm = next((l for l in fw.llms if l.name == a.llm), None) if a.llm else (fw.llms[0] if len(fw.llms) == 1
-                                                                                     else None)
+        self.profile = profile
         self.max_iterations = max(1, a.limits.max_iterations)
         self.context_tokens = a.limits.context_tokens
         self.max_depth = a.limits.max_depth if a.limits.max_depth is not None else settings.max_depth
         self.parallel_tool_calls = a.parallel_tool_calls
         self.stop_tools = frozenset(stop_name(t) for t in a.stop_tools)  # ``git.commit`` is ``git__commit``
         self.storage_seed = a.storage_seed
-        self.defaults = dict(a.context)
         self.problems: list[str] = []
         self.count = settings.token_counter or estimate
         for ext in a.extensions:
@@ -63,109 +48,67 @@ class AgentPlan:
         self.ext, self.tracers, problems = extensions.load(a, root_dir)  # middleware, hooks, tracers
         self.problems += problems
 
-        self.tools: dict[str, ToolImpl] = {}
-        self.skills: dict[str, SkillDoc] = {}
-        self.mcp_servers: list = []  # the MCP servers whose tools this agent offers (started per run)
-        subagents: list[tuple[str, str]] = []
-        for entry in a.tools:
-            if isinstance(entry, ToolRef):
-                impl = tool_cache.get(entry.name)
-                if impl is None:
-                    impl = tool_cache[entry.name] = build_tool(fw, entry.name, root_dir)
-                if impl is not None:
-                    self.tools[impl.name] = impl
-            elif isinstance(entry, AgentRef):
-                child = fw.agent(entry.name)
-                desc = (child.description if child else "") or f"Delegate a task to the '{entry.name}' agent."
-                impl = ToolImpl(entry.name, desc, SUBAGENT_PARAMETERS, kind="agent", agent=entry.name)
-                impl.required = ()
-                self.tools[entry.name] = impl
-                subagents.append((entry.name, child.description if child else ""))
-            elif isinstance(entry, SkillRef):
-                skill = next((s for s in fw.skills if s.name == entry.name), None)
-                if skill is None:
-                    self.problems.append(f"unknown skill '{entry.name}'")
-                    continue
-                self.skills[skill.name] = read_skill(os.path.join(root_dir, skill.path), skill.name,
-                                                     skill.description)
-            elif isinstance(entry, McpSelection):
-                from nexc.runtime.mcp_tools import provide
+        from nexc.runtime.mcp_tools import declarations
 
-                mcp_tools, mcp_problems = provide(fw, entry, root_dir, tool_cache)
-                self.problems.extend(mcp_problems)
-                server = next((s for s in fw.mcp_servers if s.name == entry.server), None)
-                if mcp_tools and server is not None and server not in self.mcp_servers:
+        servers = {s.name: s for s in fw.mcp_servers}
+        self.view = view = AgentView(fw, name, root_dir, profile,
+                                     mcp=lambda server: declarations(fw, server, root_dir, tool_cache))
+        self.problems += view.problems
+        self.llm = view.llm
+        self.fmt = view.fmt
+        self.tool_format = view.tool_format
+        self.skills = view.skills
+        self.tools: dict[str, ToolImpl] = {}
+        self.mcp_servers: list = []  # the MCP servers whose tools this agent offers (started per run)
+        for d in view.tools:
+            impl = self._bind(fw, d, root_dir, tool_cache)
+            if impl is None:
+                continue
+            self.tools[d.name] = impl
+            if d.kind == "mcp":
+                server = servers.get(d.ref[0])
+                if server is not None and server not in self.mcp_servers:
                     self.mcp_servers.append(server)
-                for impl in mcp_tools:
-                    self.tools.setdefault(impl.name, impl)
-        if self.skills:
-            names = sorted(self.skills)
-            self.tools[LOAD_SKILL] = ToolImpl(
-                LOAD_SKILL, "Load a skill: its full instructions and the list of its files.",
-                {"type": "object", "properties": {"name": {"type": "string", "enum": names,
-                                                           "description": "The skill's name."}},
-                 "required": ["name"]}, kind="skill")
+        self.aliases: dict[str, str] = subagent_names(view)
         for stop in self.stop_tools:
             impl = self.tools.get(stop)
             if impl is not None and impl.kind == "python" and impl.fn is None and impl.target is None:
                 impl.kind = "answer"  # an unbound stop tool: its arguments are the answer
-        self.tool_schemas = [t.schema for t in self.tools.values()]
-        self.tools_tokens = sum(message_tokens({"content": str(s)}, self.count) for s in self.tool_schemas)
+        self.tool_schemas = view.schemas
+        # what the declarations cost in the context: the tools list (native), or the format's block of
+        # the system message (text mode; the conversation holds only the agent's own prompt)
+        declared = view.system_message("") if self.fmt is not None else str(self.tool_schemas) if self.tool_schemas \
+            else ""
+        self.tools_tokens = message_tokens({"content": declared}, self.count) if declared else 0
 
-        suffix = "\n\n".join(x for x in (
-            subagent_brief(subagents) if subagents else "",
-            skill_brief(list(self.skills.values())) if self.skills else "") if x)
-        text, template = "", False
-        if a.prompt is not None:
-            template = a.prompt.template
-            if a.prompt.text is not None:
-                text = a.prompt.text
-            elif a.prompt.file:
-                try:
-                    with open(os.path.join(root_dir, a.prompt.file), encoding="utf-8") as f:
-                        text = f.read()
-                except OSError as exc:
-                    self.problems.append(f"cannot read prompt file '{a.prompt.file}': {exc}")
-        self.prompt = PromptTemplate(text, template=template, suffix=suffix)
+    @staticmethod
+    def _bind(fw: Framework, d, root_dir: str, cache: dict) -> ToolImpl | None:
+        if d.kind == "tool":
+            impl = cache.get(d.ref)
+            if impl is None:
+                impl = cache[d.ref] = build_tool(fw, d.ref, root_dir)
+            return impl
+        if d.kind == "agent":
+            impl = ToolImpl(d.name, d.description, d.parameters, kind="agent", agent=d.ref)
+            impl.required = ()
+            return impl
+        if d.kind == "mcp":
+            from nexc.runtime.mcp_tools import make_tool
 
-        self.tool_format = a.tool_format or "openai"
-        self.fmt = None
-        if self.tool_format != "openai":
-            try:
-                from nexc.formats import get_format
+            server = next((s for s in fw.mcp_servers if s.name == d.ref[0]), None)
+            return make_tool(server, root_dir, d.decl) if server is not None else None
+        return ToolImpl(d.name, d.description, d.parameters, kind="skill")
 
-                self.fmt = get_format(self.tool_format)
-            except Exception as exc:  # noqa: BLE001 - fall back to native calls, say so
-                self.problems.append(f"tool format '{self.tool_format}' unavailable ({exc}); using native calls")
-        self._static_system = None if template else self._with_format(self.prompt.render(self.name, {}, None))
-
-    def _with_format(self, system: str) -> str:
-        if self.fmt is None:
-            return system
-        return self.fmt.system_prompt_with_tools(system, self.tool_schemas)
-
-    def system_prompt(self, context: dict | None) -> str:
-        """The system prompt of one run of this agent."""
-        if self._static_system is not None:
-            return self._static_system
-        return self._with_format(self.prompt.render(self.name, self.defaults, context))
+    def tool(self, name: str) -> ToolImpl | None:
+        """The implementation the model means by ``name`` (aliases of sub-agents included)."""
+        impl = self.tools.get(name)
+        if impl is None and name in self.aliases:
+            impl = self.tools.get(self.aliases[name])
+        return impl
 
     def llm_params(self, resolve) -> dict[str, Any]:
         """Sampling parameters of the request body (``resolve`` reads ``EnvRef`` values)."""
-        llm = self.llm
-        if llm is None:
-            return {}
-        out: dict[str, Any] = {}
-        for key in ("temperature", "top_p"):
-            v = resolve(getattr(llm, key))
-            if v is not None and v != "":
-                out[key] = float(v)
-        if llm.max_tokens is not None:
-            out["max_tokens"] = llm.max_tokens
-        for k, v in llm.params.items():
-            if k not in _NOT_PARAMS:
-                out[k] = v
-        return out
+        return self.view.params(resolve)
 
 
 def build_tool(fw: Framework, name: str, root_dir: str) -> ToolImpl | None:

@@ -52,11 +52,13 @@ _current: contextvars.ContextVar["ToolContext | None"] = contextvars.ContextVar(
 class ToolContext:
     """What a tool may know about the run calling it."""
 
-    __slots__ = ("storage", "variables", "agent_name", "trace_id", "workdir", "root_dir")
+    __slots__ = ("storage", "variables", "agent_name", "trace_id", "workdir", "root_dir", "agent_id")
 
-    def __init__(self, storage, variables: dict, agent_name: str, trace_id: str, workdir: str, root_dir: str):
+    def __init__(self, storage, variables: dict, agent_name: str, trace_id: str, workdir: str, root_dir: str,
+                 agent_id: str | None = None):
         self.storage, self.variables, self.agent_name = storage, variables, agent_name
         self.trace_id, self.workdir, self.root_dir = trace_id, workdir, root_dir
+        self.agent_id = agent_id or agent_name
 
 
 def current_context() -> ToolContext | None:
@@ -149,8 +151,8 @@ class ToolImpl:
             except Exception as exc:  # noqa: BLE001
                 self.error = f"cannot import '{self.target}': {type(exc).__name__}: {exc}"
 
-    def arguments(self, raw: Any) -> dict:
-        """The model's arguments (JSON text or dict) checked for shape and required keys."""
+    def arguments(self, raw: Any, *, check_required: bool = True) -> dict:
+        """The model's arguments (JSON text or dict) checked for shape and (``check_required``) required keys."""
         if isinstance(raw, str):
             if not raw.strip():
                 args: Any = {}
@@ -166,7 +168,7 @@ class ToolImpl:
             raise ToolError(f"the arguments of '{self.name}' must be a JSON object, not {type(args).__name__}")
         if self.null_is_absent and None in args.values():
             args = {k: v for k, v in args.items() if v is not None or k not in self.null_is_absent}
-        missing = [k for k in self.required if k not in args]
+        missing = [k for k in self.required if k not in args] if check_required else ()
         if missing:
             raise ToolError(f"'{self.name}' is missing required argument(s): {', '.join(missing)}")
         return args
@@ -190,8 +192,9 @@ def _timed(fn: Callable, kwargs: dict) -> tuple[Any, float]:
 
 
 async def call_function(tool: ToolImpl, args: dict, ctx: ToolContext, pool: ThreadPoolExecutor,
-                        timeout: float | None, inline_ok: bool = True) -> str:
-    """Run a python tool with ``args`` (plus injected parameters); return its observation text."""
+                        timeout: float | None, inline_ok: bool = True) -> Any:
+    """Run a python tool with ``args`` (plus injected parameters); return what it returned (the
+    profile makes the observation text of it)."""
     if tool.fn is None:
         tool.resolve()
         if tool.fn is None:
@@ -224,7 +227,7 @@ async def call_function(tool: ToolImpl, args: dict, ctx: ToolContext, pool: Thre
                     tool.fast_calls = 0
     finally:
         _current.reset(token)
-    return to_text(result)
+    return result
 
 
 def safe_path(workdir: str, path: str) -> str:

@@ -66,6 +66,8 @@ class Settings:
 
     ``max_retries``/``request_timeout`` apply when the spec's ``llm`` does not set them; ``max_depth`` applies
     to agents without one (an agent runs at most ``max_depth`` times on one delegation stack).
+    ``profile`` and the agent plans are fixed when a framework is loaded: a ``settings`` given to one run
+    cannot change them.
     ``fsync``: ``"run"`` (fsync the trajectory when a run ends), ``"record"`` (after every record) or
     ``"never"``. Records are always handed to the kernel with one ``write`` each, so a killed *process*
     loses at most the record in flight whatever the policy; fsync only matters for a crash of the machine.
@@ -87,3 +89,8 @@ class Settings:
     send_reasoning: bool = False
     token_counter: Callable[[str], int] | None = None
     replay_strict: bool = True
+    #: the wire profile (``nexc``, ``nexau``); None: the framework's own (``nexc.view.profile``)
+    profile: str | None = None
+    #: kinds of injected text the runtime leaves out (``specs/RUNTIME.md``: ``iteration_hint``,
+    #: ``context_hint``, ``token_usage``, ``format_error``)
+    disabled_injections: tuple[str, ...] = ()

@@ -14,6 +14,10 @@ An item is a :func:`reply` dict (a plain string is shorthand for ``reply(text)``
 (a delay, then an item) and :func:`drop` (the connection closes without an answer). Malformed
 tool-call JSON is ``call("name", raw='{"broken')``.
 
+With ``honour_stop=True`` the server cuts a reply's text at the earliest of the request's ``stop``
+strings and leaves the stop string out, with ``finish_reason: "stop"`` — what vLLM and the OpenAI API
+do. Without it (the default) ``stop`` is ignored, as some servers do.
+
 Two ways to run it::
 
     srv = FakeOpenAI(script)             # in a thread of this process
@@ -149,12 +153,26 @@ _REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 408: "Request Timeo
             500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 
 
-def _completion(item: dict, body: dict, n: int) -> dict:
+def cut_at_stop(text: str | None, stop: Any) -> tuple[str | None, bool]:
+    """``text`` up to the earliest of the ``stop`` strings (left out), and whether one was found."""
+    if not isinstance(text, str) or not stop:
+        return text, False
+    stops = [stop] if isinstance(stop, str) else [s for s in stop if isinstance(s, str) and s]
+    hits = [i for i in (text.find(s) for s in stops) if i >= 0]
+    if not hits:
+        return text, False
+    return text[:min(hits)], True
+
+
+def _completion(item: dict, body: dict, n: int, honour_stop: bool = False) -> dict:
     calls = []
     for i, c in enumerate(item.get("tool_calls") or ()):
         calls.append({"id": c.get("id") or f"call_{n}_{i}", "type": "function",
                       "function": {"name": c["name"], "arguments": c["arguments"]}})
-    msg: dict[str, Any] = {"role": "assistant", "content": item.get("content")}
+    content, stopped = item.get("content"), False
+    if honour_stop:
+        content, stopped = cut_at_stop(content, body.get("stop"))
+    msg: dict[str, Any] = {"role": "assistant", "content": content}
     if calls:
         msg["tool_calls"] = calls
     if item.get("reasoning") is not None:
@@ -167,7 +185,7 @@ def _completion(item: dict, body: dict, n: int) -> dict:
     return {"id": f"chatcmpl-{n}", "object": "chat.completion", "created": int(time.time()),
             "model": body.get("model") or "fake", "choices": [{
                 "index": 0, "message": msg, "logprobs": None,
-                "finish_reason": item.get("finish_reason") or ("tool_calls" if calls else "stop")}],
+                "finish_reason": item.get("finish_reason") or ("stop" if stopped or not calls else "tool_calls")}],
             "usage": usage}
 
 
@@ -249,7 +267,7 @@ class _Http(asyncio.Protocol):
                               extra)
         if isinstance(item, str):
             item = reply(item)
-        self._send(200, _completion(item, body, n))
+        self._send(200, _completion(item, body, n, self.server.honour_stop))
 
     def _delayed(self, then: Any, body: dict, n: int) -> None:
         self.busy = False
@@ -271,9 +289,11 @@ class _Http(asyncio.Protocol):
 class FakeOpenAI:
     """The server. ``with FakeOpenAI(script) as base_url`` runs it in a daemon thread."""
 
-    def __init__(self, script: Any = (), *, record: bool = True, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, script: Any = (), *, record: bool = True, host: str = "127.0.0.1", port: int = 0,
+                 honour_stop: bool = False):
         self._handler = _as_handler(script)
         self.record = record
+        self.honour_stop = honour_stop
         self.requests: list[FakeRequest] = []
         self.host, self.port = host, port
         self._counter = itertools.count()

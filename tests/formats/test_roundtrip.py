@@ -68,8 +68,17 @@ def test_ordinary_messages_are_representable(fid):
         message = assistant_turn(rng, tools, max_calls=1 if fmt.single_call else 3)
         if seed % 5 == 0:
             message.pop("tool_calls")
+        if fmt.trims_values:  # edge whitespace in a value is not ordinary there: the dialect trims it
+            message = _trimmed(message)
         assert fmt.check_representable(message, tools) == []
         assert assert_round_trip(fid, message, tools)
+
+
+def _trimmed(message: dict) -> dict:
+    calls = [dict(c, function=dict(c["function"], arguments={k: v.strip() if isinstance(v, str) else v
+                                                             for k, v in c["function"]["arguments"].items()}))
+             for c in message.get("tool_calls") or ()]
+    return dict(message, tool_calls=calls) if calls else message
 
 
 def _valid(result, text):

@@ -54,7 +54,10 @@ def test_old_tool_results_are_compacted(run_with):
     assert not results[-1].startswith(COMPACTED[:20]) and not results[-2].startswith(COMPACTED[:20])
     # earlier records keep what was really sent then
     assert res.records[2]["messages"][3]["content"].startswith("xxxx")
-    assert any("context is" in r for r in results)
+    hints = [m for m in last if m["role"] == "user" and "context is" in m["content"]]
+    assert hints and all(m == {"role": "user", "content": m["content"]} for m in hints)  # no nexc keys on the wire
+    recorded = [m for m in res.records[-1]["messages"] if m.get("injected")]
+    assert recorded and all("context_hint" in m["injected"] for m in recorded)
 
 
 def test_context_limit_after_compaction(run_with):

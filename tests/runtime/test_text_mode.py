@@ -15,13 +15,15 @@ def test_qwen3_coder_round(run_with, validator):
     res, srv = run_with([agent(tools=["add"], tool_format="qwen3_coder")], [reply(CALL), reply("It is 7.")])
     assert res.stop_reason is StopReason.COMPLETED and res.output == "It is 7."
     first = srv.requests[0].body
-    assert "tools" not in first and first["stop"] == ["<|im_end|>"]
+    assert "tools" not in first and first["stop"] == ["<tool_response>"]  # where a made-up result would begin
     assert "<function=add>" in first["messages"][0]["content"] or "add" in first["messages"][0]["content"]
     sent = srv.requests[1].messages
     assert sent[2] == {"role": "assistant", "content": CALL}            # the model's raw turn
     assert sent[3]["role"] == "user" and "7" in sent[3]["content"]     # the result, as the format writes it
     canonical = res.records[1]["messages"]
+    assert canonical[0]["content"] == "You are agent main."  # the agent's own prompt: no format's declarations
     assert canonical[2]["tool_calls"][0]["function"] == {"name": "add", "arguments": json.dumps({"a": 2, "b": 5})}
+    assert canonical[2]["raw"] == CALL
     assert canonical[3] == {"role": "tool", "tool_call_id": "call_1_0", "name": "add", "content": "7"}
     assert res.records[0]["response"]["content"] == CALL and res.records[0]["tool_format"] == "qwen3_coder"
     for r in res.records:

@@ -24,7 +24,7 @@ from nexc.version import LANGUAGE_VERSION
 Tree = Any
 Token = str
 
-FRAMEWORK_KEYS = ("description", "metadata")
+FRAMEWORK_KEYS = ("description", "metadata", "profile")
 
 
 class Converter:
@@ -199,6 +199,7 @@ class Converter:
                     else:
                         build._set(self.fields, b, "description", build.as_str, self.r)
                 build._set(self.fields, b, "metadata", build.as_json_map, self.r)
+                build._set(self.fields, b, "profile", build.build_name, self.r)
 
     def decl_import(self, d: Tree) -> None:
         s = d.children[0]

@@ -209,6 +209,7 @@ class Loader:
             meta["hook_points"] = dict(self.hook_points)
         return SourceFile(
             span=root_span, path=self.root, name=entry, metadata={"nexau": meta} if meta else {},
+            profile=Name(span=root_span, value="nexau"),
             llms=tuple(self.llms), tools=tuple(self.tools.values()), mcp_servers=tuple(self.mcp.values()),
             skills=tuple(self.skills.values()), agents=tuple(self.agents[n] for n in self.order if n in self.agents),
             entry=Name(span=entry_span or root_span, value=entry) if entry else None)
