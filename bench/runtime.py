@@ -11,9 +11,12 @@ from a nexc run's records) one after another. Reported:
 - concurrency 1: median wall time of one run over ``--runs`` runs (nexc and bare interleaved),
   per-call framework overhead ``(nexc - bare) / 14`` and the per-call cost ratio nexc/bare;
 - concurrency 64: runs/s of nexc and of bare, and their ratio;
-- for reference, nexc at concurrency 1 writing a trajectory file.
+- for reference, nexc at concurrency 1 writing a trajectory file;
+- the same task in text mode (qwen3_coder, nexau_xml) and with the nexau wire profile (native and XML:
+  its per-round hints and token counts on), each against the bare client sending that variant's own
+  request bodies (taken from the records' ``request``), interleaved in the same run.
 
-Targets: per-call cost ≤ 1.5× bare; throughput ≥ 80 % of bare.
+Targets: per-call cost ≤ 1.5× bare; throughput ≥ 80 % of bare; text-mode and nexau-profile rows ≤ 0.8× bare.
 
 "bare" is the SDK's ordinary path, ``client.chat.completions.create``. With openai 3.x that path
 spends most of its time transforming the request body (a recursive TypedDict walk over every
@@ -41,8 +44,14 @@ WORKER_PLAN = ["lookup", "compute"]
 
 
 # ---- the server's script (runs in the server process) --------------------------------------------
+#: the variants timed: (label, tool_format, profile); the first is the headline (native, nexc profile)
+VARIANTS = [("native", "openai", "nexc"), ("text qwen3_coder", "qwen3_coder", "nexc"),
+            ("text nexau_xml", "nexau_xml", "nexc"), ("nexau profile, native", "openai", "nexau"),
+            ("nexau profile, xml", "nexau_xml", "nexau")]
+
+
 def script(req):
-    """Stateless: the reply depends only on which agent asks and how many turns it has had."""
+    """Stateless: the reply depends only on which agent asks, in which variant, and how many turns it has had."""
     from nexc.testing import call, reply
 
     system = req.system
@@ -51,14 +60,21 @@ def script(req):
         if m.get("role") == "assistant":
             n += 1
     plan = PARENT_PLAN if "PARENT" in system else WORKER_PLAN
-    if n < len(plan):
-        name = plan[n]
-        if name == "lookup":
-            return reply(None, tool_calls=[call("lookup", {"key": f"k{n}"}, id=f"c{n}")])
-        if name == "compute":
-            return reply(None, tool_calls=[call("compute", {"a": n, "b": 2}, id=f"c{n}")])
-        return reply(None, tool_calls=[call("worker", {"task": "summarise the findings"}, id=f"c{n}")])
-    return reply("final answer from " + ("parent" if "PARENT" in system else "worker"))
+    fmt_id, profile = system.rpartition("VARIANT=")[2].split()[0].split("/")
+    if n >= len(plan):
+        return reply("final answer from " + ("parent" if "PARENT" in system else "worker"))
+    name = plan[n]
+    args = ({"key": f"k{n}"} if name == "lookup" else {"a": n, "b": 2} if name == "compute"
+            else {"message" if profile == "nexau" else "task": "summarise the findings"})
+    if name == "worker" and profile == "nexau":
+        name = "sub-agent-worker" if fmt_id == "openai" else "agent:worker"
+    if fmt_id == "openai":
+        return reply(None, tool_calls=[call(name, args, id=f"c{n}")])
+    from nexc.formats import get_format
+
+    msg = {"role": "assistant", "content": "", "tool_calls": [{"id": f"c{n}", "type": "function",
+                                                               "function": {"name": name, "arguments": args}}]}
+    return reply(get_format(fmt_id).render_assistant(msg))
 
 
 # ---- the tools (run in the benchmark process) ----------------------------------------------------
@@ -70,12 +86,13 @@ def compute(a: int, b: int) -> int:
     return a * b + 1
 
 
-def framework():
+def framework(tool_format: str = "openai", profile: str = "nexc"):
     from nexc.api import CompiledFramework
     from nexc.ir.model import Agent, AgentRef, Binding, Framework, Limits, Llm, Prompt, Tool, ToolRef
 
     mod = "bench_runtime_tools"
     sys.modules.setdefault(mod, sys.modules[__name__])
+    marker = f"VARIANT={tool_format}/{profile} "
     tools = (
         Tool(name="lookup", description="Look a key up.", binding=Binding(kind="python", target=f"{mod}:lookup"),
              parameters={"type": "object", "properties": {"key": {"type": "string"}}, "required": ["key"]}),
@@ -84,25 +101,22 @@ def framework():
                          "required": ["a", "b"]}),
     )
     agents = (
-        Agent(name="parent", llm="m", prompt=Prompt(text="You are the PARENT agent. Use your tools."),
+        Agent(name="parent", llm="m", prompt=Prompt(text=f"You are the PARENT agent. Use your tools. {marker}"),
               tools=(ToolRef(name="lookup"), ToolRef(name="compute"), AgentRef(name="worker")),
-              limits=Limits(max_iterations=20)),
+              limits=Limits(max_iterations=20), tool_format=tool_format),
         Agent(name="worker", description="Summarises findings.", llm="m",
-              prompt=Prompt(text="You are the WORKER agent."), tools=(ToolRef(name="lookup"), ToolRef(name="compute")),
-              limits=Limits(max_iterations=10)),
+              prompt=Prompt(text=f"You are the WORKER agent. {marker}"),
+              tools=(ToolRef(name="lookup"), ToolRef(name="compute")), limits=Limits(max_iterations=10),
+              tool_format=tool_format),
     )
-    fw = Framework(name="bench", tools=tools, agents=agents, entry="parent", llms=(Llm(name="m", model="bench"),))
+    fw = Framework(name="bench", tools=tools, agents=agents, entry="parent", llms=(Llm(name="m", model="bench"),),
+                   profile=profile)
     return CompiledFramework.from_ir(fw, REPO)
 
 
 def bodies_from_records(records: list[dict]) -> list[dict]:
-    """The request bodies of a run, as sent (tool messages without the ``name`` nexc records)."""
-    out = []
-    for r in sorted(records, key=lambda r: r["started_at"]):
-        msgs = [{"role": "tool", "tool_call_id": m["tool_call_id"], "content": m["content"]} if m["role"] == "tool"
-                else m for m in r["messages"]]
-        out.append({**r["params"], "messages": msgs, "tools": r["tools"]})
-    return out
+    """The request bodies of a run, exactly as sent (each record holds its request)."""
+    return [r["request"] for r in sorted(records, key=lambda r: r["started_at"])]
 
 
 async def bare_run(client, bodies: list[dict]) -> None:
@@ -174,6 +188,7 @@ async def main_async(url: str, runs: int, concurrency: int, runs_each: int, roun
         rounds["floor"].append(await throughput(lambda: floor_run(bare, response_cls, bodies), concurrency,
                                                 runs_each))
     rps_bare, rps_nexc, rps_floor = (statistics.median(rounds[k]) for k in ("bare", "nexc", "floor"))
+    variant_rows = await variants(url, bare, runs)
     await bare.close()
 
     per_bare = m_bare / CALLS_PER_RUN * 1000
@@ -197,7 +212,32 @@ async def main_async(url: str, runs: int, concurrency: int, runs_each: int, roun
         ("throughput nexc / bare (target ≥ 0.80)", f"{rps_nexc / rps_bare:.2f}"),
         (f"floor: runs/s at concurrency {concurrency}", f"{rps_floor:.1f}"),
         ("throughput nexc / floor", f"{rps_nexc / rps_floor:.2f}"),
-    ]
+    ] + variant_rows
+
+
+async def variants(url: str, bare, runs: int) -> list[tuple[str, str]]:
+    """Per-call cost of each variant (text modes, the nexau profile) against the bare client sending the
+    same bodies, interleaved, in this run: median run time of each, per call."""
+    fws, bodies = {}, {}
+    for label, fmt, prof in VARIANTS:
+        fws[label] = framework(fmt, prof)
+        assert not fws[label].problems, fws[label].problems
+        first = await fws[label].arun("Investigate.", base_url=url, api_key="none")
+        assert first.ok and len(first.records) == CALLS_PER_RUN, (label, first.stop_reason, first.error)
+        bodies[label] = bodies_from_records(first.records)
+    times: dict[str, list[float]] = {k: [] for label, _, _ in VARIANTS for k in (label, "bare " + label)}
+    for _ in range(max(5, runs // 2)):
+        for label, _, _ in VARIANTS:
+            times["bare " + label].append(await timed(bare_run(bare, bodies[label])))
+            times[label].append(await timed(fws[label].arun("Investigate.", base_url=url, api_key="none")))
+    med = {k: statistics.median(v) for k, v in times.items()}
+    rows = [("variants: per-call cost vs bare sending the same bodies", "(target ≤ 0.80x for text and nexau rows)")]
+    native = med["native"]
+    for label, _, _ in VARIANTS:
+        rows.append((f"  {label}", f"{med[label] / CALLS_PER_RUN * 1000:.3f} ms/call, "
+                                   f"{med[label] / med['bare ' + label]:.2f}x bare, "
+                                   f"{(med[label] - native) / CALLS_PER_RUN * 1000:+.3f} ms/call vs native"))
+    return rows
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -87,3 +87,52 @@ def write_runs(path, runs: int, *, seed: str = "bench", sub_agents: bool = True)
                 fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
                 n += 1
     return n
+
+
+def text_mode_records(rng: random.Random, fmt, *, calls: int = 3, max_parallel: int = 2, profile: str = "nexc",
+                      hints: bool = True) -> Iterator[dict[str, Any]]:
+    """The records of one text-mode run in ``fmt`` as the runtime writes them (``nexc.trajectory/2``): the
+    canonical conversation (the agent's own system prompt; assistant turns with their text in ``raw``;
+    injected hints marked), the reply as it entered the conversation and the request that was sent,
+    built by the view."""
+    from nexc.formats.convert import relink_ids
+    from nexc.view.profile import get_profile
+    from nexc.view.wire import wire_messages
+
+    prof = get_profile(profile)
+    trace_id = "%032x" % rng.getrandbits(128)
+    run_span = _span(rng)
+    tool_list = agent_tools("texter")
+    messages: list[dict] = [{"role": "system", "content": "You are texter. " + text(rng, 4)},
+                            {"role": "user", "content": "Task: " + text(rng, 6, allow_empty=False)}]
+    for i in range(calls):
+        if i == calls - 1:
+            turn: dict[str, Any] = {"role": "assistant", "content": "Answer: " + text(rng, 6, allow_empty=False)}
+        else:
+            n = 1 if fmt.single_call else rng.randint(1, max_parallel)
+            turn = {"role": "assistant", "content": text(rng, 3), "tool_calls": [tool_call(rng, tool_list)
+                                                                                  for _ in range(n)]}
+        turn = relink_ids([turn], fmt)[0]  # ids the format can write (Mistral: 9 alphanumerics)
+        raw = fmt.render_assistant(turn)
+        parsed = fmt.parse_assistant(raw, tool_list)
+        reply: dict[str, Any] = {"role": "assistant", "content": parsed.content, "raw": raw}
+        if parsed.tool_calls:
+            reply["tool_calls"] = [{"id": f"call_{i + 1}_{j}", "type": "function", "function": {
+                "name": c["function"]["name"], "arguments": json.dumps(c["function"]["arguments"], ensure_ascii=False)}}
+                for j, c in enumerate(parsed.tool_calls)]
+        request = {"model": "fake", "stop": list(fmt.call_stops),
+                   "messages": wire_messages(fmt, lambda own: prof.system_message(fmt, own, tool_list), tool_list,
+                                             messages, False)}
+        yield {"schema": "nexc.trajectory/2", "trace_id": trace_id, "span_id": _span(rng), "parent_span_id": run_span,
+               "agent_name": "texter", "agent_path": "texter", "depth": 0, "iteration": i + 1, "model": "fake",
+               "tool_format": fmt.id, "profile": profile, "params": {"model": "fake"},
+               "messages": json.loads(json.dumps(messages)), "tools": tool_list, "request": request,
+               "response": {"role": "assistant", "content": raw}, "reply": reply, "discarded_text": None,
+               "finish_reason": "stop", "usage": None, "error": None, "attempts": 1}
+        messages.append(reply)
+        for c in reply.get("tool_calls") or ():
+            messages.append({"role": "tool", "tool_call_id": c["id"], "name": c["function"]["name"],
+                             "content": text(rng, 5)})
+        if hints and reply.get("tool_calls") and rng.random() < 0.5:
+            messages.append({"role": "user", "content": "nexc: 2 steps left before this agent is stopped.",
+                             "injected": ["iteration_hint"]})

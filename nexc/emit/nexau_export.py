@@ -16,6 +16,7 @@ everything NexAU can express.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -113,12 +114,18 @@ class _Exporter:
         self.report = CoverageReport(framework=fw.name)
         self.texts: dict[str, str] = {}       # out path → text
         self.copies: dict[str, str] = {}      # out path → path relative to root_dir (file or folder)
+        self.raw_files: dict[str, str] = {}   # prompt files NexAU must not render: out path → where
 
     def orig(self, name: str) -> str:
         return self.renamed.get(name, name)
 
     def run(self) -> None:
         fw = self.fw
+        if fw.profile == "nexc":
+            self.report.add("framework", "profile", "NexAU runs the export with its own conventions (sub-agents as "
+                                                    "sub-agent-NAME with a message, results as JSON, its hints; no "
+                                                    "sub-agent or skill briefs): see the nexau profile in "
+                                                    "specs/RUNTIME.md")
         if fw.description:
             self.report.add("framework", "description", "NexAU configs have no framework description; dropped")
         extra_meta = sorted(k for k in fw.metadata if k != "nexau")
@@ -188,14 +195,21 @@ class _Exporter:
         if p is None:
             return
         where = f"agent '{a.name}'"
+        literal = self.fw.profile == "nexc" and not p.template  # NexAU renders every prompt with Jinja
         if p.file is not None:
             rel = PurePosixPath(p.file)
             if rel.is_absolute() or ".." in rel.parts:
                 self.report.add(where, "prompt", f"prompt file '{p.file}' is outside the project; not exported")
                 return
             self.copies[rel.as_posix()] = rel.as_posix()
+            if literal:
+                self.raw_files[rel.as_posix()] = where
             d["system_prompt"] = rel.as_posix()
             d["system_prompt_type"] = "jinja" if p.template else "file"
+        elif literal and p.text and _JINJA.search(p.text):
+            d["system_prompt"] = raw_template(p.text)
+            self.report.add(where, "prompt", "the prompt holds '{{', '{%' or '{#', which NexAU would read as Jinja: "
+                                             "it is wrapped in {% raw %}…{% endraw %} so NexAU sends it as written")
         elif p.template:
             path = f"prompts/{a.name}.md"
             self.texts[path] = p.text or ""
@@ -331,6 +345,16 @@ class _Exporter:
                 self.report.add(where, e.kind, f"NexAU has no {e.kind} extensions; '{e.target}' dropped")
 
 
+#: what Jinja reads as markup
+_JINJA = re.compile(r"\{[{%#]")
+
+
+def raw_template(text: str) -> str:
+    """``text`` as a Jinja template that renders to itself under NexAU's settings (``trim_blocks``,
+    ``lstrip_blocks``): in ``{%+ raw %}`` blocks, with each ``endraw`` written by an expression."""
+    return "{{ 'endraw' }}".join("{%+ raw %}" + part + "{%+ endraw %}" if part else "" for part in text.split("endraw"))
+
+
 def nexau_files(fw: Framework) -> tuple[dict[str, str], dict[str, str], CoverageReport]:
     """The export without touching the disk: ``(texts, copies, report)``, where ``texts`` maps output paths to
     file contents and ``copies`` maps output paths to paths (files or folders) relative to the root folder."""
@@ -343,14 +367,25 @@ def stage_nexau(fw: Framework, root_dir: Path, out) -> CoverageReport:
     """Stage the NexAU files of ``fw`` into ``out`` (an :class:`nexc.emit.writer.OutputDir`): agent and tool
     YAMLs, prompt files and skill folders copied from ``root_dir``, and ``coverage.json``."""
     root_dir = Path(root_dir)
-    texts, copies, report = nexau_files(fw)
+    ex = _Exporter(fw)
+    ex.run()
+    texts, copies, report, raw = ex.texts, ex.copies, ex.report, ex.raw_files
     for rel, src in sorted(copies.items()):
         source = root_dir / src
         if source.is_dir():
             for f in sorted(p for p in source.rglob("*") if p.is_file()):
                 out.add(f"{rel}/{f.relative_to(source).as_posix()}", f.read_bytes())
         elif source.is_file():
-            out.add(rel, source.read_bytes())
+            data = source.read_bytes()
+            if rel in raw:
+                text = data.decode("utf-8", errors="replace")
+                if _JINJA.search(text):
+                    data = raw_template(text).encode("utf-8")
+                    report.add(raw[rel], "prompt", f"'{rel}' holds '{{{{', '{{%' or '{{#', which NexAU would read as "
+                                                   "Jinja: it is wrapped in {% raw %}…{% endraw %} in the export")
+                if text != text.strip():
+                    report.add(raw[rel], "prompt", f"NexAU strips '{rel}' of its leading and trailing whitespace")
+            out.add(rel, data)
         else:
             report.add(f"file '{src}'", "missing", "the file is not in the project; not copied")
     for rel, text in sorted(texts.items()):

@@ -33,6 +33,7 @@ class OpenAI(ChatMLTextFormat):
     """OpenAI JSON tool calls."""
 
     name = "openai"
+    call_end_markers = ("}",)
     template_name = "openai"
     description = "OpenAI: JSON tool_calls, arguments a JSON string"
     results_role = "tool"

@@ -404,8 +404,10 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--script", required=True, help="file.py:name or module:name of a script")
     p.add_argument("--port", type=int, default=0)
+    p.add_argument("--honour-stop", action="store_true",
+                   help="cut replies at the request's stop strings, as vLLM and the OpenAI API do")
     a = p.parse_args(argv)
-    srv = FakeOpenAI(load_ref(a.script), record=False, port=a.port)
+    srv = FakeOpenAI(load_ref(a.script), record=False, port=a.port, honour_stop=a.honour_stop)
 
     async def run() -> None:
         await srv._start()

@@ -287,8 +287,7 @@ class NexauProfile(Profile):
         if not isinstance(props, dict):
             return args
         out = {k: _convert(v, props.get(k)) if isinstance(v, str) else v for k, v in args.items()}
-        known = {k: v for k, v in out.items() if k in props}
-        if known and not _valid(props, known):
+        if out and not _valid(props, out):
             raise ToolError(f"Invalid parameters for tool '{tool.name}': {out!r}")
         return out
 
@@ -371,17 +370,26 @@ def _convert(text: str, schema: Any) -> Any:
     return text
 
 
-def _valid(props: dict, args: dict) -> bool:
-    """Whether ``args`` fit the schemas of their properties."""
-    import jsonschema
+_VALIDATORS: dict[int, tuple[dict, Any]] = {}
 
-    try:
-        jsonschema.validate(args, {"type": "object", "properties": {k: props[k] for k in args}})
-    except jsonschema.ValidationError:
-        return False
-    except jsonschema.SchemaError:
-        return True
-    return True
+
+def _valid(props: dict, args: dict) -> bool:
+    """Whether ``args`` fit the schemas of their properties (a validator compiled once per schema)."""
+    hit = _VALIDATORS.get(id(props))
+    if hit is None or hit[0] is not props:
+        import jsonschema
+
+        schema = {"type": "object", "properties": props}
+        try:
+            cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+            cls.check_schema(schema)
+            validator = cls(schema)
+        except jsonschema.SchemaError:
+            validator = None  # a schema NexAU cannot check with either: the call goes ahead
+        if len(_VALIDATORS) > 4096:
+            _VALIDATORS.clear()
+        hit = _VALIDATORS[id(props)] = (props, validator)
+    return hit[1] is None or hit[1].is_valid(args)
 
 
 PROFILES: dict[str, Profile] = {"nexc": Profile(), "nexau": NexauProfile()}

@@ -105,3 +105,42 @@ def test_analyse_command_stops_on_errors(compile_text):
     compile_text('agent a { prompt = "x"\n  tools = [nope] }\n')
     out = CliRunner().invoke(analyse_cmd, ["spec.nex"])
     assert out.exit_code == 1
+
+
+@pytest.mark.parametrize("spec,task", [("examples/deep_research/research.nex", "What is a tool-calling agent?"),
+                                       ("examples/coding_team/team.nex", "Add a docstring to the greet function.")])
+def test_static_context_is_what_the_runtime_sends(spec, task):
+    """``nexc analyse`` counts each agent's first request as the runtime builds it: its system message and
+    its tools, byte for byte (a replay records the request it would have sent)."""
+    from pathlib import Path
+
+    import nexc
+    from nexc.analysis.context import estimate_tokens
+    from nexc.analysis.report import analyse
+    from nexc.formats.messages import dumps
+    from nexc.pipeline import compile_path
+
+    repo = Path(__file__).resolve().parents[2]
+    context = {"date": "2025-01-01"}
+    res = compile_path(repo / spec)
+    report = {a["name"]: a for a in analyse(res.framework, res.context, ["openai"], context)["agents"]}
+    import sys
+
+    before_path, before_mods = list(sys.path), set(sys.modules)
+    try:
+        fw = nexc.load(repo / spec)
+        run = fw.run(task, replay=repo / Path(spec).parent / "replay.jsonl", context=context)
+    finally:  # the example's tool modules must not stay importable for later tests
+        sys.path[:] = before_path
+        for name in set(sys.modules) - before_mods:
+            if name.endswith("_tools"):
+                del sys.modules[name]
+    assert run.ok, run.error
+    firsts = {}
+    for rec in run.records:
+        firsts.setdefault(rec["agent_name"], rec["request"])
+    assert firsts
+    for name, body in firsts.items():
+        sent = estimate_tokens(body["messages"][0]["content"]) + (estimate_tokens(dumps(body["tools"]))
+                                                                  if body.get("tools") else 0)
+        assert report[name]["static_tokens"] == sent, name

@@ -22,9 +22,9 @@ from nexc.dataset import manifest as mf  # noqa: E402
 from nexc.formats import get_format, list_formats  # noqa: E402
 from nexc.formats.sample import conversation  # noqa: E402
 
+from .toytok import MARKUP, masked_runs, tokenizer as _tokenizer  # noqa: E402
+
 FORMATS = list_formats(include_plugins=False)
-#: markup that must be single tokens (as in the real tokenizers)
-MARKUP = re.compile(r"<\|[^|<>\s]+\|>|<｜[^｜]+｜>|\[/?[A-Z_]+\]|\]~b\]|\[e~\[|\]~!b\[|</?s>|<BOS>|<EOS>")
 
 
 def _records(fid: str, n: int = 14) -> list[dict]:
@@ -39,24 +39,6 @@ def _records(fid: str, n: int = 14) -> list[dict]:
             t["function"]["parameters"].pop("required", None)
         out.append({"messages": messages, "tools": tools, "trace_id": f"t{seed}", "span_id": f"s{seed}"})
     return out
-
-
-def _tokenizer(texts: list[str], specials: list[str], template: str):
-    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
-
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Split(Regex(r"\s"), "isolated"),
-        pre_tokenizers.Punctuation("isolated"),
-        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
-    ])
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=600, special_tokens=specials,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
-    tok.train_from_iterator(texts, trainer)
-    return PreTrainedTokenizerFast(tokenizer_object=tok, chat_template=template,
-                                   additional_special_tokens=specials)
 
 
 @pytest.mark.parametrize("fid", FORMATS)
@@ -84,13 +66,7 @@ def test_emitted_template_renders_and_masks_like_the_dataset(fid, tmp_path):
         offsets = tokenizer(s["text"], add_special_tokens=False, return_offsets_mapping=True)
         assert offsets["input_ids"] == ids
         # the masked tokens, run by run, are exactly the spans' characters
-        runs, start = [], None
-        for i, (bit, (a, b)) in enumerate(zip(mask + [0], offsets["offset_mapping"] + [(None, None)])):
-            if bit and start is None:
-                start = a
-            if not bit and start is not None:
-                runs.append([start, offsets["offset_mapping"][i - 1][1]])
-                start = None
+        runs = masked_runs(mask, offsets["offset_mapping"])
         merged = []
         for a, b in s["assistant_spans"]:  # spans that touch are one run of tokens
             if merged and merged[-1][1] == a:

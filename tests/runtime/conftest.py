@@ -38,9 +38,10 @@ def run_with(settings):
     from nexc.api import CompiledFramework
     from nexc.testing import FakeOpenAI
 
-    def go(agents, script, task="go", entry="main", skills=(), root_dir=".", **kw):
-        fw = CompiledFramework.from_ir(helpers.framework(agents, entry, skills=skills), root_dir, settings=settings)
-        srv = FakeOpenAI(script)
+    def go(agents, script, task="go", entry="main", skills=(), root_dir=".", profile="nexc", honour_stop=False, **kw):
+        fw = CompiledFramework.from_ir(helpers.framework(agents, entry, skills=skills, profile=profile), root_dir,
+                                       settings=settings)
+        srv = FakeOpenAI(script, honour_stop=honour_stop)
         with srv as url:
             result = fw.run(task, base_url=url, api_key=kw.pop("api_key", "sk-test-key-000"), **kw)
         return result, srv

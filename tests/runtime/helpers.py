@@ -83,10 +83,10 @@ TOOLS = (
 )
 
 
-def framework(agents, entry: str = "main", *, skills=(), llm: Llm | None = None) -> Framework:
+def framework(agents, entry: str = "main", *, skills=(), llm: Llm | None = None, profile: str = "nexc") -> Framework:
     """A framework with every test tool declared and the given agents."""
     return Framework(name="t", tools=TOOLS, agents=tuple(agents), entry=entry, skills=tuple(skills),
-                     llms=(llm or Llm(name="m", model="fake-model"),))
+                     llms=(llm or Llm(name="m", model="fake-model"),), profile=profile)
 
 
 def agent(name: str = "main", *, tools=(), agents=(), skills=(), stop=(), prompt: str | None = None,

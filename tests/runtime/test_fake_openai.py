@@ -62,3 +62,18 @@ def test_subprocess_mode(tmp_path):
         client = openai.OpenAI(base_url=url, api_key="k", max_retries=0)
         r = client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}])
     assert r.choices[0].message.content == "from a process"
+
+
+def test_stop_strings_are_honoured_when_asked():
+    import openai
+
+    from nexc.testing import FakeOpenAI, reply
+    from nexc.testing.fake_openai import cut_at_stop
+
+    assert cut_at_stop("a</x>b<y>c", ["<y>", "</x>"]) == ("a", True)
+    assert cut_at_stop("abc", ["z"]) == ("abc", False)
+    for honour, want, finish in ((True, "call ", "stop"), (False, "call </x> then more", "stop")):
+        with FakeOpenAI([reply("call </x> then more")], honour_stop=honour) as url:
+            c = openai.OpenAI(base_url=url, api_key="k").chat.completions.create(
+                model="m", messages=[{"role": "user", "content": "hi"}], stop=["</x>"])
+        assert c.choices[0].message.content == want and c.choices[0].finish_reason == finish
