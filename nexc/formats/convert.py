@@ -101,20 +101,36 @@ def convert_messages(messages: list[dict], from_format: Format | str, to_format:
     return textualise(structured, target) if text_mode and target.name != "openai" else structured
 
 
+#: keys of a nexc record that describe the call as it was sent, which a converted record no longer is
+_SENT_KEYS = ("schema", "request", "response", "reply", "discarded_text", "params")
+
+
 def convert_trajectory(record: dict, to_format: str, *, from_format: str | None = None,
                        text_mode: bool = False, add_text: bool = True, **template_kwargs: Any) -> dict:
     """A trajectory record (``{"messages": […], "tools": […], …}``) rewritten for ``to_format``:
-    messages with target-valid ids (calls structured, or in the text with ``text_mode``), the
-    ``format`` field updated, parse errors listed under ``format_errors``, and — with
-    ``add_text`` — the training ``text`` rendered by the target format."""
+    messages with target-valid ids (calls structured, or in the text with ``text_mode``), ``format`` the
+    target and ``tool_format`` where the calls are (the target in text mode, else ``openai``), parse errors listed under ``format_errors``, and — with
+    ``add_text`` — the training ``text`` rendered by the target format.
+
+    A nexc record (``nexc.trajectory/2``) becomes the whole conversation, its reply included, with no
+    trace of the source format: the text the model wrote (``raw``) and what was sent (``request``,
+    ``response``, ``reply``) describe a call in the source format, so they are left out."""
     target = get_format(to_format)
-    source = from_format or record.get("format") or "openai"
+    source = from_format or record.get("tool_format") or record.get("format") or "openai"
     tools = record.get("tools")
-    structured, errors = structure_messages(record.get("messages") or [], source, tools)
+    messages = list(record.get("messages") or [])
+    reply = record.get("reply")
+    if isinstance(reply, dict) and str(record.get("schema", "")).startswith("nexc.trajectory/"):
+        messages.append(reply)
+    messages = [{k: v for k, v in m.items() if k != "raw"} if isinstance(m, dict) and "raw" in m else m
+                for m in messages]
+    structured, errors = structure_messages(messages, source, tools)
     structured = relink_ids(structured, target)
-    out = copy.deepcopy({k: v for k, v in record.items() if k != "messages"})
-    out["messages"] = textualise(structured, target) if text_mode and target.name != "openai" else structured
+    out = copy.deepcopy({k: v for k, v in record.items() if k != "messages" and k not in _SENT_KEYS})
+    textual = text_mode and target.name != "openai"
+    out["messages"] = textualise(structured, target) if textual else structured
     out["format"] = target.id
+    out["tool_format"] = target.id if textual else "openai"  # where the calls are: in the text, or structured
     if errors:
         out["format_errors"] = errors
     if add_text:

@@ -125,3 +125,24 @@ def test_cli_input_that_cannot_be_read_is_a_usage_error(tmp_path):
     assert result.exit_code == 2 and "cannot write" in result.output
     result = runner.invoke(convert_trajectory, [str(deep), "--to", "openai"])
     assert result.exit_code == 2 and "too deeply" in result.output
+
+
+def test_a_nexc_record_converts_to_a_record_dataset_build_reads(tmp_path):
+    """A text-mode run converted to another format, structured or in its text, builds every sample."""
+    import json
+    import random
+
+    from nexc.dataset import build_dataset
+    from nexc.dataset.synthetic import text_mode_records
+    from nexc.formats import get_format
+    from nexc.formats.convert import convert_trajectory
+
+    records = list(text_mode_records(random.Random(7), get_format("qwen3_coder"), calls=3, max_parallel=1))
+    for text_mode in (False, True):
+        out = [convert_trajectory(r, "glm45", text_mode=text_mode) for r in records]
+        assert all("raw" not in m for r in out for m in r["messages"]) and "request" not in out[0]
+        assert out[-1]["messages"][-1]["content"] == records[-1]["reply"]["content"]  # the reply is in
+        src = tmp_path / f"conv{text_mode}.jsonl"
+        src.write_text("".join(json.dumps(r) + "\n" for r in out), encoding="utf-8")
+        report = build_dataset([src], ["glm45"], tmp_path / f"d{text_mode}")
+        assert report.formats["glm45:glm46"].written == 3, dict(report.formats["glm45:glm46"].dropped)

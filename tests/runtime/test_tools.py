@@ -109,7 +109,7 @@ def test_stdlib_file_tools_stay_in_workdir(tmp_path):
 
 def test_unimportable_tool_reports_problem_and_observation(run_with, settings):
     from nexc.api import CompiledFramework
-    from nexc.ir.model import Binding, Tool, ToolRef
+    from nexc.ir.model import Binding, Tool
 
     fw_ir = helpers.framework([agent(tools=["ghost"])])
     fw_ir = fw_ir.model_copy(update={"tools": fw_ir.tools + (Tool(name="ghost", binding=Binding(
