@@ -4,7 +4,6 @@ Regenerate with ``.venv/bin/python tests/bundle/record.py``.
 """
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
