@@ -176,16 +176,20 @@ class Run:
         ep = self.endpoints.get(key)
         if ep is not None:
             return ep
-        llm, env = plan.llm, os.environ
-        model = self.model or (_env(llm.model) if llm else None) or env.get("NEXC_MODEL") or env.get("OPENAI_MODEL")
-        base_url = self.base_url or (_env(llm.base_url) if llm else None) or env.get("OPENAI_BASE_URL")
-        api_key = self.api_key or (_env(llm.api_key) if llm else None) or env.get("OPENAI_API_KEY") or "none"
+        llm, chain = plan.llm, plan.profile.env_fallbacks
+
+        def setting(key: str, given):
+            value = given or (_env(getattr(llm, key)) if llm else None)
+            return value or next((os.environ[n] for n in chain[key] if os.environ.get(n)), None)
+
+        model, base_url = setting("model", self.model), setting("base_url", self.base_url)
+        api_key = setting("api_key", self.api_key) or "none"
         if not model:
-            raise RunAbort(StopReason.ERROR, f"agent '{plan.name}' has no model: set it in the spec, pass model=, "
-                                             "or set NEXC_MODEL (or OPENAI_MODEL)")
+            raise RunAbort(StopReason.ERROR, f"agent '{plan.name}' has no model: set it in the spec, pass --model "
+                                             f"(model=), or set {' or '.join(chain['model'])}")
         if not base_url:
             raise RunAbort(StopReason.ERROR, f"agent '{plan.name}' has no endpoint: set base_url in the spec, pass "
-                                             "base_url=, or set OPENAI_BASE_URL")
+                                             f"--base-url (base_url=), or set {' or '.join(chain['base_url'])}")
         try:
             params = plan.llm_params(_env)
         except (TypeError, ValueError) as exc:

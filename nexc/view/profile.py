@@ -90,6 +90,9 @@ class Profile:
     raw_answers: ClassVar[bool] = False
     #: the results of a round that ran a stop tool enter the conversation
     results_after_stop: ClassVar[bool] = True
+    #: environment variables read, in order, for an llm setting the spec leaves unset
+    env_fallbacks: ClassVar[dict[str, tuple[str, ...]]] = {
+        "model": ("NEXC_MODEL", "OPENAI_MODEL"), "base_url": ("OPENAI_BASE_URL",), "api_key": ("OPENAI_API_KEY",)}
 
     # ---- tools -----------------------------------------------------------------------------------
     def subagent_tool(self, name: str, description: str, text_mode: bool) -> ToolDecl:
@@ -215,6 +218,9 @@ class NexauProfile(Profile):
     retry_unreadable = False
     raw_answers = True
     results_after_stop = False
+    env_fallbacks = {"model": ("MODEL", "OPENAI_MODEL", "LLM_MODEL"),
+                     "base_url": ("OPENAI_BASE_URL", "BASE_URL", "LLM_BASE_URL"),
+                     "api_key": ("LLM_API_KEY", "OPENAI_API_KEY", "API_KEY", "ANTHROPIC_API_KEY")}
     #: the budget NexAU keeps for a reply (its token hint warns below three times this)
     REPLY_BUDGET = 16384
 
