@@ -46,11 +46,14 @@ class SpecError(Exception):
         return self.text
 
 
-def load(path: str | os.PathLike, *, settings: Settings | None = None) -> "CompiledFramework":
-    """Compile the spec at ``path`` and make it runnable; raise :class:`SpecError` if it has errors."""
+def load(path: str | os.PathLike, *, settings: Settings | None = None,
+         simulate_missing: bool = False) -> "CompiledFramework":
+    """Compile the spec at ``path`` and make it runnable; raise :class:`SpecError` if it has errors.
+    ``simulate_missing``: tools whose implementation cannot be found are played by an LLM
+    (:mod:`nexc.runtime.simulate`) instead of being errors."""
     from nexc.pipeline import compile_path
 
-    res = compile_path(path)
+    res = compile_path(path, options={"simulate_missing": simulate_missing})
     diags = res.reporter.sorted()
     if res.framework is None or res.reporter.has_errors:
         raise SpecError(diags)

@@ -119,6 +119,10 @@ def compile_path(path: str | os.PathLike, *, kind: str | None = None, reporter: 
     fw = _guard(r, where, lambda: resolve(files, r, root_dir=root_dir))
     if fw is None:
         return CompileResult(None, r, ctx)
+    if ctx.options.get("simulate_missing"):  # before the checks: simulated tools need no code
+        from nexc.passes.simulate import simulate_missing
+
+        fw = _guard(r, fw.span, simulate_missing, fw, ctx.root_dir, r) or fw
     for mod in CHECKS:
         _guard(r, fw.span, importlib.import_module(mod).check, fw, r, ctx)
     if optimise and not r.has_errors:

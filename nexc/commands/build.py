@@ -61,7 +61,10 @@ def run_emitter(target: str, res, out_dir: Path, force: bool) -> int:
               help="Tool schema form with -O: openai-strict closes every object and makes optional "
                    "parameters nullable (OpenAI strict mode).")
 @click.option("--force", is_flag=True, help="Overwrite files in the output folder that nexc did not write.")
-def build(spec, output, targets, kind, formats, optimise, schema_target, force):
+@click.option("--simulate-missing", is_flag=True,
+              help="Tools whose implementation is missing become simulated tools (an LLM plays them at run time) "
+                   "instead of errors.")
+def build(spec, output, targets, kind, formats, optimise, schema_target, force, simulate_missing):
     """Check SPEC and write build outputs.
 
     A rebuild rewrites only files whose content changed and never touches files it did not write.
@@ -72,6 +75,8 @@ def build(spec, output, targets, kind, formats, optimise, schema_target, force):
     options = {"formats": list(formats)} if formats else {}
     if schema_target != "default":
         options["schema_target"] = schema_target
+    if simulate_missing:
+        options["simulate_missing"] = True
     res = compile_or_exit(spec, kind, options=options or None, optimise=optimise)
     out_dir = Path(output) if output else Path("build") / res.framework.name
     status = 0

@@ -139,7 +139,12 @@ def _tool(t: Tool) -> str:
             settings.append(("returns", value(t.returns)))
     if t.description != default_desc:
         head += f" {quote(t.description)}"
-    if t.binding is not None:
+    if t.binding is not None and t.binding.kind == "simulated":
+        args = [quote(t.binding.target)] if t.binding.target else []
+        if t.binding.examples:
+            args.append(f"examples = {value(list(t.binding.examples))}")
+        settings.append(("binding", f"simulated({', '.join(args)})" if args else "simulated"))
+    elif t.binding is not None:
         head += f" = {t.binding.kind} {quote(t.binding.target)}"
     if not t.parallel:
         settings.append(("parallel", "false"))

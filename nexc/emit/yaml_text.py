@@ -202,6 +202,13 @@ def _llm(x: Llm) -> dict:
 
 
 def _binding(b: Binding) -> Any:
+    if b.kind == "simulated":
+        if not b.target and not b.examples:
+            return "simulated"
+        out: dict[str, Any] = {"simulated": b.target or True}
+        if b.examples:
+            out["examples"] = list(b.examples)
+        return out
     return b.target if b.kind == "python" else {b.kind: b.target}
 
 

@@ -256,9 +256,40 @@ def build_llm(name: str, name_span: Span | None, body: Loc, span: Span, r: Repor
     return Llm(span=span, name=name, **f)
 
 
-def build_binding(loc: Loc, key: str, r: Reporter) -> Binding | None:
-    """``"module:function"``, ``python("m:f")``, ``stdlib("name")``, ``{python: "m:f"}`` or ``{stdlib: name}``."""
+def build_simulated(loc: Loc, key: str, r: Reporter) -> Binding | None:
+    """``simulated``, ``simulated("prompt", examples = [...])`` or ``{simulated: "prompt", examples: [...]}``."""
     v = loc.value
+    prompt, examples = None, None
+    if isinstance(v, Call):
+        if v.kwargs.keys() - {"examples"} or len(v.args) > 1:
+            r.report("NEX201", loc.span, 'simulated() takes an optional prompt and examples: '
+                                         'simulated("You answer like a weather API.", examples = [...])')
+            return None
+        prompt = v.args[0] if v.args else None
+        examples = v.kwargs.get("examples")
+    elif isinstance(v, dict):
+        b = check_keys(loc, ("simulated", "examples"), "binding", r)
+        prompt = b["simulated"] if b["simulated"].value is not True else None
+        examples = b.get("examples")
+    target = ""
+    if prompt is not None and prompt.value is not None:
+        target = as_str(prompt, f"{key}: simulator prompt", r) or ""
+    out: list[dict] = []
+    for i, e in enumerate(as_list(examples, f"{key}: examples", r) or [] if examples is not None else []):
+        ex = as_json(e, f"{key}: examples[{i}]", r)
+        if not isinstance(ex, dict) or set(ex) - {"arguments", "result"} or not isinstance(ex.get("arguments"), dict):
+            r.report("NEX201", e.span, "an example is {arguments: {...}, result: ...}")
+            continue
+        out.append(ex)
+    return Binding(span=loc.span, kind="simulated", target=target, examples=tuple(out))
+
+
+def build_binding(loc: Loc, key: str, r: Reporter) -> Binding | None:
+    """``"module:function"``, ``python("m:f")``, ``stdlib("name")``, ``{python: "m:f"}``, ``{stdlib: name}`` or
+    a simulated tool (:func:`build_simulated`)."""
+    v = loc.value
+    if v == "simulated" or (isinstance(v, Call) and v.name == "simulated") or (isinstance(v, dict) and "simulated" in v):
+        return build_simulated(loc, key, r) if v != "simulated" else Binding(span=loc.span, kind="simulated")
     if isinstance(v, str):
         kind, target = "python", v
     elif isinstance(v, Call) and v.name in ("python", "stdlib"):
@@ -268,7 +299,7 @@ def build_binding(loc: Loc, key: str, r: Reporter) -> Binding | None:
         target = as_str(v.args[0], key, r)
         kind = v.name
     elif isinstance(v, Call):
-        unknown_call(loc, ("python", "stdlib"), r)
+        unknown_call(loc, ("python", "stdlib", "simulated"), r)
         return None
     elif isinstance(v, dict):
         b = check_keys(loc, ("python", "stdlib"), "binding", r)

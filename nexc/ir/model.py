@@ -45,10 +45,21 @@ class Llm(Node):
 
 
 class Binding(Node):
-    """Where a tool's implementation lives: ``python "module:function"`` or ``stdlib "name"``."""
+    """Where a tool's implementation lives: ``python "module:function"``, ``stdlib "name"``, or
+    ``simulated`` — an LLM plays the tool (``target``: an optional prompt for the simulator; ``examples``:
+    ``{"arguments": {…}, "result": …}`` calls it should answer alike)."""
 
-    kind: Literal["python", "stdlib"]
-    target: str
+    kind: Literal["python", "stdlib", "simulated"]
+    target: str = ""
+    examples: tuple[dict[str, JSON], ...] = ()
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler):
+        """Dumps carry ``examples`` only when there are some."""
+        data = handler(self)
+        if not self.examples:
+            data.pop("examples", None)
+        return data
 
 
 class Tool(Node):

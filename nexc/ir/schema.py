@@ -216,12 +216,18 @@ def spec_json_schema() -> dict:
         {"type": "string", "pattern": PYTHON_TARGET},
         _block(build.EXTENSION_KEYS, ext_props, _doc(Extension), required=("import",))]}
 
-    kinds = get_args(Binding.model_fields["kind"].annotation)
+    kinds = [k for k in get_args(Binding.model_fields["kind"].annotation) if k != "simulated"]
+    example = {"type": "object", "properties": {"arguments": {"type": "object"}, "result": {}},
+               "required": ["arguments"], "additionalProperties": False}
     binding = {"description": _doc(Binding), "anyOf": [
         {"type": "string", "pattern": PYTHON_TARGET},
+        {"const": "simulated"},
         *({"type": "object", "properties": {k: {"type": "string", **({"pattern": PYTHON_TARGET}
                                                                     if k == "python" else {})}},
-           "required": [k], "additionalProperties": False} for k in kinds)]}
+           "required": [k], "additionalProperties": False} for k in kinds),
+        {"type": "object", "properties": {"simulated": {"type": ["string", "boolean"]},
+                                          "examples": {"type": "array", "items": example}},
+         "required": ["simulated"], "additionalProperties": False}]}
 
     env = {"type": "object", "description": _doc(EnvRef), "required": ["env"], "additionalProperties": False,
            "properties": {"env": _described({"type": "string"}, "env"),

@@ -25,12 +25,14 @@ _TIMEOUT_ERRORS = (asyncio.TimeoutError, TimeoutError)
 @dataclass(slots=True)
 class CallResult:
     """One call's observation ``text``; ``stop``: a stop tool ended the run with it; ``error``: the
-    call failed; ``value``: what the tool returned (a stop tool's answer is made of it)."""
+    call failed; ``value``: what the tool returned (a stop tool's answer is made of it); ``simulated``:
+    an LLM played the tool."""
 
     text: str
     stop: bool = False
     error: bool = False
     value: Any = None
+    simulated: bool = False
 
 
 async def run_tools(run, plan, calls: list[dict], ctx: ToolContext, depth: int, path: str, it: int,
@@ -81,6 +83,7 @@ async def _exec(run, plan, call: dict, index: int, ctx: ToolContext, depth: int,
     ext = plan.ext or None
     args: dict = {}
     value: Any = None
+    simulated = False
     try:
         if tool is None:
             raise ToolError(prof.unknown_tool(name, list(plan.tools), ctx.agent_id))
@@ -107,6 +110,11 @@ async def _exec(run, plan, call: dict, index: int, ctx: ToolContext, depth: int,
             text = prof.observation(value)
         elif kind == "agent":
             text = value = await _delegate(run, plan, tool, args, depth, path, it, index, span)
+        elif kind == "simulated":
+            from nexc.runtime.simulate import simulate
+
+            text = value = await simulate(run, plan, tool, args, path, it, index, span)
+            simulated = True
         elif kind == "skill":
             try:
                 value = load_skill_body(plan.skills, str(args.get("name")))
@@ -137,7 +145,7 @@ async def _exec(run, plan, call: dict, index: int, ctx: ToolContext, depth: int,
             text, status = f"Error: {exc}", "error"
     tracer.finish(span, "ok" if status == "raised" else status)
     is_stop = (tool.name if tool is not None else name) in plan.stop_tools
-    return CallResult(text, prof.stops(is_stop, status, value), status == "error", value)
+    return CallResult(text, prof.stops(is_stop, status, value), status == "error", value, simulated)
 
 
 def on_stack(path: str, name: str) -> int:

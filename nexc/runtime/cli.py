@@ -42,26 +42,38 @@ from nexc.view.profile import INJECTIONS  # noqa: E402
 @click.option("--no-inject", "no_inject", multiple=True, type=click.Choice(list(INJECTIONS)),
               help="Leave out one kind of text the runtime writes into the conversation (repeatable; "
                    "specs/RUNTIME.md lists them).")
+@click.option("--simulate-missing", is_flag=True,
+              help="Run tools whose implementation is missing on an LLM that plays them (from their name, "
+                   "description and schema) instead of refusing the spec.")
+@click.option("--simulation-cache", type=click.Path(dir_okay=False),
+              help="Keep simulated tool results in this JSON Lines file, so reruns give the same results "
+                   "(default with --simulate-missing: nexc-runs/simulated-tools.jsonl).")
 def run(spec: str, task: str, base_url, api_key_env, model, replay, trace_out, context, agent, timeout, profile,
-        no_inject) -> None:
+        no_inject, simulate_missing, simulation_cache) -> None:
     """Run the framework in SPEC on TASK and print the answer."""
     if not os.path.exists(spec):
         raise click.UsageError(f"no spec file '{spec}'")
     from nexc.api import Settings, SpecError, load
 
+    if simulate_missing and simulation_cache is None:
+        simulation_cache = os.path.join("nexc-runs", "simulated-tools.jsonl")
+    settings = Settings(profile=profile, disabled_injections=tuple(no_inject), simulation_cache=simulation_cache)
     try:
-        fw = load(spec, settings=Settings(profile=profile, disabled_injections=tuple(no_inject)))
+        fw = load(spec, settings=settings, simulate_missing=simulate_missing)
     except SpecError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
     run_loaded(fw, task, base_url, api_key_env, model, replay, trace_out, context, agent, timeout)
 
 
-def run_bundle(load, task: str, *, profile=None, no_inject=(), **options) -> None:
-    """``python -m BUNDLE``: load the bundle's framework with the run's settings, then :func:`run_loaded`."""
+def run_bundle(load, task: str, *, profile=None, no_inject=(), simulate_missing=False, simulation_cache=None,
+               **options) -> None:
+    """``python -m BUNDLE``: load the bundle's framework with the run's settings, then :func:`run_loaded`
+    (a bundle built with ``--simulate-missing`` already has its simulated tools)."""
     from nexc.api import Settings
 
-    fw = load(settings=Settings(profile=profile, disabled_injections=tuple(no_inject)))
+    fw = load(settings=Settings(profile=profile, disabled_injections=tuple(no_inject),
+                                simulation_cache=simulation_cache))
     run_loaded(fw, task, options["base_url"], options["api_key_env"], options["model"], options["replay"],
                options["trace_out"], options["context"], options["agent"], options["timeout"])
 

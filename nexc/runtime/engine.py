@@ -47,6 +47,9 @@ class Runtime:
         self.plans: dict[str, AgentPlan] = {a.name: AgentPlan(framework, a.name, self.root_dir, cache, self.settings,
                                                               self.profile) for a in framework.agents}
         self.llm = LiveLlm(self.settings)
+        from nexc.runtime.simulate import SimulationCache
+
+        self.simulation_cache = SimulationCache(self.settings.simulation_cache)
 
     def mcp_session(self):
         """The MCP servers of one run (:func:`nexc.runtime.mcp.run_session`): those the agents' tools use."""

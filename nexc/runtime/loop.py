@@ -241,6 +241,8 @@ async def _loop(run, plan, task: str, depth: int, path: str, span: Span) -> tupl
                 tmsg = {"role": "tool", "tool_call_id": call["id"], "name": call["function"]["name"], "content": r.text}
                 if r.error:
                     tmsg["is_error"] = True
+                if r.simulated:
+                    tmsg["simulated"] = True
                 conv.add(tmsg)
             if stop is not None:
                 return prof.stop_answer(stop.value, stop.text), StopReason.STOP_TOOL
@@ -320,3 +322,34 @@ async def _call_llm(run, plan, ep, body: dict, messages: list[dict], it: int, pa
     if tracer.on_span is not None:
         tracer.on_span(span)
     return resp, record
+
+
+async def _call_llm_raw(run, plan, messages: list[dict], path: str, it: int, parent: Span, base: dict,
+                        params: dict) -> str:
+    """One plain LLM call on ``plan``'s endpoint (or the replay) outside the agent's conversation — a tool
+    simulation: recorded with ``base``'s fields; returns the reply's text (raises ``ToolError`` on failure)."""
+    from nexc.runtime.tools import ToolError
+
+    tracer = run.tracer
+    span = tracer.start("llm", "llm", parent, iteration=it, agent=base.get("agent_name"))
+    ep = None if run.replay is not None else run.endpoint(plan)
+    body = {"model": ep.model if ep is not None else "replay", "messages": messages, **params}
+    resp, error = None, None
+    try:
+        if run.replay is not None:
+            resp = run.replay.take(base["agent_name"], path, it, messages, [])
+        else:
+            resp = await run.rt.llm.complete(ep, body)
+    except LlmError as exc:
+        error = exc
+    ended = time.time()
+    record = {**base, "trace_id": span.trace_id, "span_id": span.span_id, "parent_span_id": parent.span_id,
+              "iteration": it, "model": body["model"], "messages": messages, "request": body,
+              "response": None if resp is None else {"role": "assistant", "content": resp.content},
+              "error": error.as_record() if error is not None else None, "started_at": span.start,
+              "ended_at": ended, "replayed": run.replay is not None}
+    run.add_record(record)
+    tracer.finish(span, "error" if error is not None else "ok")
+    if error is not None:
+        raise ToolError(f"the simulator's LLM call failed: {error.message}")
+    return resp.content or ""

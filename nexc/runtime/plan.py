@@ -117,6 +117,11 @@ def build_tool(fw: Framework, name: str, root_dir: str) -> ToolImpl | None:
     if t is None:
         return None
     target, error = None, None
+    if t.binding is not None and t.binding.kind == "simulated":
+        impl = ToolImpl(t.name, t.description, t.parameters, kind="simulated", parallel=t.parallel,
+                        strict_optional=t.strict_optional)
+        impl.sim = {"prompt": t.binding.target, "examples": list(t.binding.examples), "returns": t.returns}
+        return impl
     if t.binding is not None:
         if t.binding.kind == "stdlib":
             from nexc.stdlib import stdlib_tools

@@ -107,7 +107,7 @@ class ToolImpl:
 
     __slots__ = ("name", "description", "parameters", "schema", "kind", "fn", "is_async", "parallel", "inject",
                  "extra_kwargs", "required", "error", "target", "root_dir", "agent", "accepts_any", "fast_calls",
-                 "inline", "pinned", "annotations", "null_is_absent")
+                 "inline", "pinned", "annotations", "null_is_absent", "sim")
 
     def __init__(self, name: str, description: str, parameters: dict, *, kind: str = "python",
                  fn: Callable | None = None, parallel: bool = True, extra_kwargs: dict | None = None,
@@ -130,6 +130,7 @@ class ToolImpl:
         self.inline = False
         self.pinned = False
         self.annotations: dict = {}  # MCP tool annotations (readOnlyHint, destructiveHint, …)
+        self.sim: dict | None = None  # a simulated tool: its prompt, examples and returns
         if fn is not None:
             self._bind(fn)
 

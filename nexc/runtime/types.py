@@ -94,3 +94,7 @@ class Settings:
     #: kinds of injected text the runtime leaves out (``specs/RUNTIME.md``: ``iteration_hint``,
     #: ``context_hint``, ``token_usage``, ``format_error``)
     disabled_injections: tuple[str, ...] = ()
+    #: simulated tools: the ``seed`` of the simulator's calls (part of the cache key), and a JSON Lines file
+    #: that keeps their results across runs (None: for the runtime's lifetime only)
+    simulation_seed: int = 0
+    simulation_cache: str | None = None

@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 #: message keys that only nexc reads
-NEXC_KEYS = frozenset(("raw", "injected", "is_error", "name"))
+NEXC_KEYS = frozenset(("raw", "injected", "is_error", "name", "simulated"))
 _NO_REASONING = NEXC_KEYS | {"reasoning_content"}
 
 
