@@ -80,7 +80,6 @@ def make_tool(server, root_dir: str | None, decl: dict) -> ToolImpl:
     impl = ToolImpl(name, desc, schema, fn=call_mcp)
     impl.annotations = dict(decl.get("annotations") or {})  # the server's hints, kept for policy and callers
     impl.required = ()  # jsonschema checks required keys with a better message
-    impl.pinned = True
     return impl
 
 

@@ -16,13 +16,12 @@ The same :class:`ToolContext` is also available from :func:`current_context` ins
 or async (a context variable, copied into the worker thread of sync tools).
 
 Execution. Async functions are awaited on the loop; sync functions run in a bounded thread pool
-(``Settings.tool_workers``). With ``Settings.inline_fast_tools`` (default on), a sync tool whose last
-:data:`INLINE_AFTER` calls each took under :data:`INLINE_MAX_S` runs directly on the event loop
-afterwards (a thread hand-off costs far more than such a call, and under load the GIL hand-offs cut
-throughput by a third); the first inline call that takes longer than :data:`INLINE_DEMOTE_S` sends
-the tool back to the pool for good. Tools that block on I/O are never that fast, so they stay in
-threads; a tool that must never run on the loop can be made ``async`` or set the flag off. Exceptions, bad JSON arguments, missing required arguments and
-unknown tools become observations (``Error: …`` strings) for the model, never crashes.
+(``Settings.tool_workers``) — never on the event loop, where one call that blocks would stall every run
+of the process — unless the function declares itself non-blocking (:func:`nonblocking`: pure
+computations such as nexc's own ``think``, ``finish`` and storage tools), which then runs on the loop
+when ``Settings.inline_fast_tools`` is on (the default) and the call has no timeout. Exceptions, bad JSON
+arguments, missing required arguments and unknown tools become observations (``Error: …`` strings) for
+the model, never crashes.
 """
 from __future__ import annotations
 
@@ -35,16 +34,18 @@ import json
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from time import perf_counter
 from typing import Any, Callable
 
 INJECTED = ("global_storage", "run_context")
-#: consecutive fast calls (in the pool) before a sync tool runs inline
-INLINE_AFTER = 8
-#: what "fast" means, seconds
-INLINE_MAX_S = 0.0005
-#: an inline call slower than this sends the tool back to the pool for good
-INLINE_DEMOTE_S = 0.002
+#: the attribute :func:`nonblocking` sets on a function
+NONBLOCKING = "__nexc_nonblocking__"
+
+
+def nonblocking(fn: Callable) -> Callable:
+    """Declare a sync tool function non-blocking: it never waits on I/O, locks or sleeps and returns at
+    once, so the runtime may call it on the event loop instead of handing it to a thread."""
+    setattr(fn, NONBLOCKING, True)
+    return fn
 
 _current: contextvars.ContextVar["ToolContext | None"] = contextvars.ContextVar("nexc_tool_context", default=None)
 
@@ -106,8 +107,8 @@ class ToolImpl:
     """One callable tool of an agent. ``kind``: ``python`` (a function) or ``agent`` (a sub-agent)."""
 
     __slots__ = ("name", "description", "parameters", "schema", "kind", "fn", "is_async", "parallel", "inject",
-                 "extra_kwargs", "required", "error", "target", "root_dir", "agent", "accepts_any", "fast_calls",
-                 "inline", "pinned", "annotations", "null_is_absent", "sim")
+                 "extra_kwargs", "required", "error", "target", "root_dir", "agent", "accepts_any",
+                 "inline", "annotations", "null_is_absent", "sim")
 
     def __init__(self, name: str, description: str, parameters: dict, *, kind: str = "python",
                  fn: Callable | None = None, parallel: bool = True, extra_kwargs: dict | None = None,
@@ -126,9 +127,7 @@ class ToolImpl:
         self.is_async = False
         self.inject: tuple[str, ...] = ()
         self.accepts_any = False
-        self.fast_calls = 0
         self.inline = False
-        self.pinned = False
         self.annotations: dict = {}  # MCP tool annotations (readOnlyHint, destructiveHint, …)
         self.sim: dict | None = None  # a simulated tool: its prompt, examples and returns
         if fn is not None:
@@ -143,6 +142,7 @@ class ToolImpl:
             params = {}
         self.inject = tuple(n for n in INJECTED if n in params)
         self.accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        self.inline = not self.is_async and getattr(fn, NONBLOCKING, False) is True
 
     def resolve(self) -> None:
         """Import a lazy binding (on first call)."""
@@ -186,12 +186,6 @@ def thread_pool(workers: int) -> ThreadPoolExecutor:
     return pool
 
 
-def _timed(fn: Callable, kwargs: dict) -> tuple[Any, float]:
-    t0 = perf_counter()
-    result = fn(**kwargs)
-    return result, perf_counter() - t0
-
-
 async def call_function(tool: ToolImpl, args: dict, ctx: ToolContext, pool: ThreadPoolExecutor,
                         timeout: float | None, inline_ok: bool = True) -> Any:
     """Run a python tool with ``args`` (plus injected parameters); return what it returned (the
@@ -211,21 +205,12 @@ async def call_function(tool: ToolImpl, args: dict, ctx: ToolContext, pool: Thre
         if tool.is_async:
             coro = tool.fn(**kwargs)
             result = await (asyncio.wait_for(coro, timeout) if timeout else coro)
-        elif tool.inline and inline_ok and not timeout:
-            result, took = _timed(tool.fn, kwargs)
-            if took > INLINE_DEMOTE_S:
-                tool.inline, tool.pinned = False, True
+        elif tool.inline and inline_ok and not timeout:  # declared non-blocking
+            result = tool.fn(**kwargs)
         else:
             fut = asyncio.get_running_loop().run_in_executor(
-                pool, contextvars.copy_context().run, functools.partial(_timed, tool.fn, kwargs))
-            result, took = await (asyncio.wait_for(fut, timeout) if timeout else fut)
-            if inline_ok and not tool.pinned:
-                if took < INLINE_MAX_S:
-                    tool.fast_calls += 1
-                    if tool.fast_calls >= INLINE_AFTER:
-                        tool.inline = True
-                else:
-                    tool.fast_calls = 0
+                pool, contextvars.copy_context().run, functools.partial(tool.fn, **kwargs))
+            result = await (asyncio.wait_for(fut, timeout) if timeout else fut)
     finally:
         _current.reset(token)
     return result

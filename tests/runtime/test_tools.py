@@ -124,7 +124,7 @@ def test_unimportable_tool_reports_problem_and_observation(run_with, settings):
     assert res.output == "fine" and "unavailable" in srv.requests[1].messages[-1]["content"]
 
 
-def test_fast_sync_tools_move_inline_and_slow_ones_go_back(settings):
+def test_sync_tools_never_run_on_the_loop_unless_declared_nonblocking():
     import asyncio
     import threading
 
@@ -134,25 +134,66 @@ def test_fast_sync_tools_move_inline_and_slow_ones_go_back(settings):
 
     def fast(x: int) -> int:
         seen.append(threading.current_thread() is threading.main_thread())
-        if x < 0:
-            time.sleep(0.01)
         return x
 
-    impl = T.ToolImpl("fast", "", {"type": "object", "properties": {}}, fn=fast)
+    @T.nonblocking
+    def pure(x: int) -> int:
+        seen.append(threading.current_thread() is threading.main_thread())
+        return x
+
+    impls = [T.ToolImpl(n, "", {"type": "object", "properties": {}}, fn=f) for n, f in (("fast", fast), ("pure", pure))]
     ctx = T.ToolContext(None, {}, "a", "t", ".", ".")
 
     async def go():
         pool = T.thread_pool(4)
-        for i in range(T.INLINE_AFTER + 2):
-            await T.call_function(impl, {"x": i}, ctx, pool, None)
-        await T.call_function(impl, {"x": -1}, ctx, pool, None)   # slow: back to the pool for good
-        for i in range(T.INLINE_AFTER + 2):
-            await T.call_function(impl, {"x": i}, ctx, pool, None)
+        for impl in impls:
+            for i in range(20):  # however fast and however often: a plain sync tool stays in a thread
+                await T.call_function(impl, {"x": i}, ctx, pool, None)
 
     asyncio.run(go())
-    n = T.INLINE_AFTER
-    assert seen[:n] == [False] * n and seen[n:n + 3] == [True] * 3
-    assert not any(seen[n + 3:]) and impl.pinned and not impl.inline
+    assert seen == [False] * 20 + [True] * 20
+
+
+def test_a_tool_that_blocks_does_not_stall_other_runs(settings):
+    """A sync tool that was fast many times and then blocks for a second stalls only its own run: other
+    runs in the process go on, and a run's timeout fires on time."""
+    import asyncio
+    import time
+
+    import helpers
+
+    from nexc.api import CompiledFramework
+    from nexc.testing import FakeOpenAI
+
+    fw = CompiledFramework.from_ir(helpers.framework([agent(tools=["slow_sync", "echo"], max_iterations=40)]),
+                                   settings=settings)
+
+    def script(req):
+        n = sum(1 for m in req.messages if m["role"] == "assistant")
+        if n == 10:
+            return reply(tool_calls=[call("slow_sync", {"seconds": 1.0 if "block" in req.messages[1]["content"]
+                                                        else 0.0})])
+        return reply(tool_calls=[call("slow_sync", {"seconds": 0.0})]) if n < 12 else reply("done")
+
+    async def main(url):
+        t0 = time.perf_counter()
+        warm = await fw.arun("warm", base_url=url, api_key="k")  # the tool has been fast a dozen times
+        assert warm.output == "done"
+        t0 = time.perf_counter()
+        blocked = asyncio.ensure_future(fw.arun("block", base_url=url, api_key="k", timeout=0.5))
+        others = [asyncio.ensure_future(fw.arun(f"run {i}", base_url=url, api_key="k")) for i in range(8)]
+        done = await asyncio.gather(*others)
+        others_took = time.perf_counter() - t0
+        res = await blocked
+        return res, done, others_took, time.perf_counter() - t0
+
+    with FakeOpenAI(script) as url:
+        res, done, others_took, took = asyncio.run(main(url))
+    time.sleep(max(0.0, 1.1 - took))  # the abandoned call ends in its thread; keep later tests clear of it
+    helpers.CALLS.clear()
+    assert all(r.output == "done" for r in done)
+    assert res.stop_reason.value == "cancelled" and took < 0.9  # the timeout fired while the tool slept
+    assert others_took < 0.9
 
 
 def test_openai_strict_null_for_an_optional_parameter_means_left_out(settings):
