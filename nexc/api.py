@@ -116,8 +116,17 @@ class CompiledFramework:
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            return asyncio.run(self.arun(task, **kwargs))
+            return asyncio.run(self._run_closing(task, kwargs))
         raise RuntimeError("CompiledFramework.run() was called inside a running event loop; await arun() instead")
+
+    async def _run_closing(self, task: str, kwargs: dict) -> RunResult:
+        """:meth:`arun`, then close this loop's LLM clients before :func:`asyncio.run` closes the loop."""
+        try:
+            return await self.arun(task, **kwargs)
+        finally:
+            close = getattr(self.runtime.llm, "aclose", None)
+            if close is not None:
+                await close()
 
     def __repr__(self) -> str:
         return f"<CompiledFramework {self.framework.name} entry={self.framework.entry}>"

@@ -95,8 +95,11 @@ def run_loaded(fw, task: str, base_url, api_key_env, model, replay, trace_out, c
         trace_out = os.path.join("nexc-runs", f"{fw.name}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.jsonl")
     result = fw.run(task, base_url=base_url, api_key=api_key, model=model, context=variables, trace_path=trace_out,
                     replay=replay, agent=agent, timeout=timeout)
+    from nexc.runtime.loop import sendable
+
     if result.output:
-        click.echo(result.output)
-    click.echo(f"stop reason: {result.stop_reason.value}" + (f" ({result.error})" if result.error else ""), err=True)
+        click.echo(sendable(result.output))
+    click.echo(f"stop reason: {result.stop_reason.value}" + (f" ({sendable(result.error)})" if result.error else ""),
+               err=True)
     click.echo(f"trajectory: {trace_out} ({len(result.records)} LLM calls, trace {result.trace_id})", err=True)
     sys.exit(0 if result.ok else 1)

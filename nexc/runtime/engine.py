@@ -116,6 +116,9 @@ class Runtime:
             run.close()
         if run.tracer_error and not error:
             error = run.tracer_error
+        if error:
+            error = run.redact(error)
+        output = run.redact(output) if output else output
         return RunResult(output=output or "", stop_reason=reason, trace_id=run.tracer.trace_id, records=run.records,
                          spans=run.tracer.spans, error=error, trace_path=os.fspath(trace_path) if trace_path else None,
                          usage=run.usage, duration_s=time.perf_counter() - t0)
@@ -168,6 +171,14 @@ class Run:
                         self.tracer_error = (f"tracer {getattr(t, '__qualname__', t)!s} failed and was dropped: "
                                              f"{type(exc).__name__}: {exc}")
         return on_span
+
+    def redact(self, text: str) -> str:
+        """``text`` with the run's secrets (API keys) replaced by ``***``: every message that leaves the
+        runtime (errors, answers, records) goes through it."""
+        for s in self.secrets:
+            if s and len(s) >= 6 and s in text:
+                text = text.replace(s, "***")
+        return text
 
     def close(self) -> None:
         if self.writer is not None:

@@ -6,7 +6,10 @@
   connection errors and unreadable bodies with exponential backoff and jitter
   (``retry_base * 2**attempt``, capped at ``retry_max_delay``, times a random factor in [0.5, 1]),
   waiting what ``Retry-After`` / ``retry-after-ms`` says when the server sends it (capped the same way).
-- Each attempt has a timeout (``llm.timeout`` or ``Settings.request_timeout``).
+- Each attempt has a deadline (``llm.timeout`` or ``Settings.request_timeout``) for the whole exchange,
+  so a body that trickles in byte by byte cannot outlast it.
+- A reply of the wrong shape (a message that is no object, calls without a function name, text fields
+  that are no text, a body nested too deeply to read) is a bad response, retried and then ``llm_error``.
 - Requests go through ``client.post`` with the body the runtime built and the response is read as
   plain JSON, skipping the SDK's per-call request transform and response model construction (the
   hot path; the bodies are exactly what ``chat.completions.create`` would send).
@@ -67,26 +70,69 @@ class Endpoint:
     max_retries: int
 
 
+def _text(value: Any, what: str) -> str | None:
+    """A text field of the reply: text or null; a number becomes its text; anything else is a bad response."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise ValueError(f"the reply's {what} is {type(value).__name__}, not text")
+
+
+def _call(c: Any) -> dict:
+    if not isinstance(c, dict):
+        raise ValueError(f"a tool call of the reply is {type(c).__name__}, not an object")
+    fn = c.get("function")
+    if not isinstance(fn, dict):
+        raise ValueError("a tool call of the reply has no function object")
+    name = fn.get("name")
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"a tool call of the reply has no function name (got {type(name).__name__})")
+    args = fn.get("arguments")
+    if args is None:
+        args = ""
+    elif not isinstance(args, str):  # some servers send an object: keep it as the JSON text it stands for
+        import json
+
+        args = json.dumps(args, ensure_ascii=False, allow_nan=False)
+    cid = c.get("id")
+    return {"id": cid if isinstance(cid, str) else (str(cid) if cid is not None else ""), "type": "function",
+            "function": {"name": name, "arguments": args}}
+
+
+def _usage(value: Any) -> dict | None:
+    """The token counts the endpoint reported (integers only; anything else is left out)."""
+    if not isinstance(value, dict):
+        return None
+    out = {k: v for k, v in value.items() if isinstance(v, int) and not isinstance(v, bool) and v >= 0}
+    return out or None
+
+
 def parse_completion(data: Any, attempts: int = 1) -> LlmResponse:
-    """A chat-completion JSON body → :class:`LlmResponse` (raises ``ValueError`` on a wrong shape)."""
+    """A chat-completion JSON body → :class:`LlmResponse`; a body of the wrong shape (no choices, a message
+    that is no object, calls without names, text that is no text) raises ``ValueError`` — a bad response,
+    retried like an unreadable one."""
     try:
         choice = data["choices"][0]
         msg = choice["message"]
     except (KeyError, IndexError, TypeError):
         err = data.get("error") if isinstance(data, dict) else None
         raise ValueError(f"the response has no choices: {str(err or data)[:300]}") from None
+    if not isinstance(choice, dict) or not isinstance(msg, dict):
+        raise ValueError(f"the reply's message is {type(msg).__name__}, not an object")
     calls = msg.get("tool_calls") or []
-    if calls:
-        calls = [{"id": c.get("id") or "", "type": "function",
-                  "function": {"name": (c.get("function") or {}).get("name") or "",
-                               "arguments": (c.get("function") or {}).get("arguments") or ""}}
-                 for c in calls]
+    if not isinstance(calls, list):
+        raise ValueError(f"the reply's tool_calls is {type(calls).__name__}, not a list")
+    calls = [_call(c) for c in calls]
     reasoning = msg.get("reasoning_content")
     if reasoning is None:
         reasoning = msg.get("reasoning")
     matched = choice.get("stop_reason", choice.get("matched_stop"))
-    return LlmResponse(msg.get("content"), calls, reasoning, choice.get("finish_reason"), data.get("usage"),
-                       attempts, data.get("model"), matched if isinstance(matched, str) else None)
+    finish = choice.get("finish_reason")
+    model = data.get("model")
+    return LlmResponse(_text(msg.get("content"), "content"), calls, _text(reasoning, "reasoning"),
+                       finish if isinstance(finish, str) else None, _usage(data.get("usage")), attempts,
+                       model if isinstance(model, str) else None, matched if isinstance(matched, str) else None)
 
 
 def _retry_after(headers: Any) -> float | None:
@@ -138,6 +184,18 @@ class LiveLlm:
                                                         max_retries=0)
         return client
 
+    async def aclose(self) -> None:
+        """Close the clients of the running loop (before that loop ends, so their connections close cleanly)."""
+        try:
+            per_loop = self._clients.pop(asyncio.get_running_loop(), None)
+        except RuntimeError:
+            return
+        for client in (per_loop or {}).values():
+            try:
+                await client.close()
+            except Exception:  # noqa: BLE001 - a connection already gone is closed enough
+                pass
+
     async def complete(self, ep: Endpoint, body: dict) -> LlmResponse:
         """POST ``body`` to ``ep``'s ``/chat/completions`` with retries; raise :class:`LlmError` at the end."""
         client = self._client(ep.base_url, ep.api_key)
@@ -148,9 +206,16 @@ class LiveLlm:
         for attempt in range(ep.max_retries + 1):
             wait: float | None = None
             try:
-                resp = await client.post("/chat/completions", cast_to=self._response_cls, body=body,
-                                         options=options)
-                return parse_completion(resp.json(), attempt + 1)
+                async with asyncio.timeout(ep.timeout):  # the whole attempt, not each read of the body
+                    resp = await client.post("/chat/completions", cast_to=self._response_cls, body=body,
+                                             options=options)
+                    data = resp.json()
+                return parse_completion(data, attempt + 1)
+            except (asyncio.TimeoutError, TimeoutError):
+                last = LlmError(f"request timed out after {ep.timeout:g}s", kind="timeout", attempts=attempt + 1)
+            except RecursionError:
+                last = LlmError("bad response: the body nests JSON too deeply to read", kind="bad_response",
+                                attempts=attempt + 1)
             except openai.APIStatusError as exc:
                 status = exc.status_code
                 last = LlmError(f"HTTP {status}: {_short(exc)}", status=status, kind="http_error",

@@ -19,6 +19,7 @@ the agent's own prompt), whichever the mode; each record also holds the exact re
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -99,6 +100,31 @@ def _assistant_from_middleware(msg: dict) -> dict:
     return out
 
 
+def sendable(text: Any) -> Any:
+    """``text`` with every lone surrogate (undecodable bytes that ``os.listdir`` or a subprocess gave as
+    ``surrogateescape`` text, a reply's unpaired ``\\ud800`` escape) replaced by U+FFFD, so the request
+    can be encoded as UTF-8; the conversation holds this text, so what was sent is what is recorded."""
+    if not isinstance(text, str) or text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _sendable_message(m: dict) -> dict:
+    for key in ("content", "raw", "reasoning_content"):
+        v = m.get(key)
+        if isinstance(v, str) and not v.isascii():
+            m[key] = sendable(v)
+    for c in m.get("tool_calls") or ():
+        fn = c.get("function") or {}
+        if isinstance(fn.get("arguments"), str) and not fn["arguments"].isascii():
+            fn["arguments"] = sendable(fn["arguments"])
+    return m
+
+
 class _Conversation:
     """The canonical messages of one agent run, their token estimates and the request messages."""
 
@@ -106,11 +132,13 @@ class _Conversation:
 
     def __init__(self, plan, system: str, task: str, send_reasoning: bool):
         self.count = plan.count
-        self.messages: list[dict] = [{"role": "system", "content": system}, {"role": "user", "content": task}]
+        self.messages: list[dict] = [{"role": "system", "content": sendable(system)},
+                                     {"role": "user", "content": sendable(task)}]
         self.tokens = [message_tokens(m, self.count) for m in self.messages]
         self.wire = plan.view.wire(send_reasoning).reset(self.messages)
 
     def add(self, m: dict) -> None:
+        _sendable_message(m)
         self.messages.append(m)
         self.tokens.append(message_tokens(m, self.count))
         self.wire.add(m)
@@ -277,6 +305,11 @@ async def _call_llm(run, plan, ep, body: dict, messages: list[dict], it: int, pa
             resp = await run.rt.llm.complete(ep, body)
     except LlmError as exc:
         error = exc
+        error.message = run.redact(error.message)
+    except asyncio.CancelledError:  # the run's timeout (or its caller) ended it with this call in flight
+        _record_cancelled(run, plan, body, snapshot, it, path, depth, span, parent)
+        tracer.finish(span, "error")
+        raise
     except BaseException:
         tracer.finish(span, "error")
         raise
@@ -322,6 +355,23 @@ async def _call_llm(run, plan, ep, body: dict, messages: list[dict], it: int, pa
     if tracer.on_span is not None:
         tracer.on_span(span)
     return resp, record
+
+
+def _record_cancelled(run, plan, body: dict, snapshot: list[dict], it: int, path: str, depth: int, span: Span,
+                      parent: Span) -> None:
+    """The record of a call the run was cancelled in (nothing came back)."""
+    ended = time.time()
+    run.add_record({
+        "schema": SCHEMA_ID, "trace_id": span.trace_id, "span_id": span.span_id, "parent_span_id": parent.span_id,
+        "agent_name": plan.name, "agent_path": path, "depth": depth, "iteration": it, "model": body.get("model"),
+        "tool_format": plan.tool_format, "profile": plan.profile.name,
+        "params": {k: v for k, v in body.items() if k not in ("messages", "tools")}, "messages": snapshot,
+        "tools": plan.tool_schemas, "request": body, "response": None, "reply": None, "discarded_text": None,
+        "finish_reason": None, "usage": None,
+        "error": {"type": "cancelled", "message": "the run was cancelled while this call was in flight",
+                  "status": None},
+        "attempts": 1, "started_at": span.start, "ended_at": ended,
+        "duration_ms": round((ended - span.start) * 1000.0, 3), "replayed": run.replay is not None})
 
 
 async def _call_llm_raw(run, plan, messages: list[dict], path: str, it: int, parent: Span, base: dict,

@@ -79,6 +79,27 @@ class Tracer:
             self.on_span(span)
 
 
+def _finite(value: Any) -> Any:
+    """``value`` with every NaN or infinite float replaced by None (strict JSON has no such numbers)."""
+    if isinstance(value, float):
+        return value if value == value and value not in (float("inf"), float("-inf")) else None
+    if isinstance(value, dict):
+        return {k if isinstance(k, str) else str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def record_line(record: dict, *, ascii_only: bool = False) -> str:
+    """One record as a line of strict JSON: no ``NaN``/``Infinity`` (they become null); with
+    ``ascii_only`` every non-ASCII character, lone surrogates included, is a ``\\u`` escape."""
+    try:
+        return json.dumps(record, ensure_ascii=ascii_only, separators=(",", ":"), default=str, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(record), ensure_ascii=ascii_only, separators=(",", ":"), default=str,
+                          allow_nan=False)
+
+
 class TrajectoryWriter:
     """Appends records to a JSON Lines file, one ``os.write`` per line (see the module docstring).
 
@@ -106,11 +127,16 @@ class TrajectoryWriter:
                     os.write(self.fd, b"\n")
 
     def write(self, record: dict) -> None:
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
+        line = record_line(record)
         for s in self.secrets:
             if s in line:
                 line = line.replace(s, "***")
-        data = (line + "\n").encode("utf-8")
+        try:
+            data = (line + "\n").encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate (surrogateescape text): write it as a JSON escape
+            data = (record_line(record, ascii_only=True) + "\n").encode("ascii")
+            for s in self.secrets:
+                data = data.replace(s.encode("ascii", "backslashreplace"), b"***")
         view = memoryview(data)
         while view:
             n = os.write(self.fd, view)

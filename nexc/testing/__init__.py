@@ -15,10 +15,12 @@ from nexc.testing.fake_openai import (
     drop,
     error,
     rate_limited,
+    raw,
     reply,
     server_error,
     slow,
+    trickle,
 )
 
-__all__ = ["FakeOpenAI", "FakeRequest", "Fault", "by_system", "call", "drop", "error", "rate_limited", "reply",
-           "server_error", "slow"]
+__all__ = ["FakeOpenAI", "FakeRequest", "Fault", "by_system", "call", "drop", "error", "rate_limited", "raw",
+           "reply", "server_error", "slow", "trickle"]

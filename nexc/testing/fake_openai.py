@@ -67,6 +67,8 @@ class Fault:
     delay: float = 0.0
     then: Any = None
     drop: bool = False
+    body: bytes | None = None
+    trickle: float = 0.0
 
 
 def error(status: int, *, retry_after: float | None = None, message: str = "injected fault") -> Fault:
@@ -92,6 +94,18 @@ def slow(seconds: float, then: Any) -> Fault:
 def drop() -> Fault:
     """Close the connection without answering."""
     return Fault(drop=True)
+
+
+def raw(body: Any, status: int = 200) -> Fault:
+    """Answer with exactly this body: bytes as they are, anything else as its JSON (a hostile or broken
+    endpoint: ``raw({"choices": [{"message": None}]})``)."""
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return Fault(status=status, body=data)
+
+
+def trickle(body: Any, every: float) -> Fault:
+    """Send :func:`raw`'s ``body`` one byte every ``every`` seconds (a read timeout never fires)."""
+    return Fault(status=200, body=raw(body).body, trickle=every)
 
 
 @dataclass
@@ -254,6 +268,8 @@ class _Http(asyncio.Protocol):
                 if self.transport is not None:
                     self.transport.abort()
                 return
+            if item.body is not None:
+                return self._send_bytes(item.status or 200, item.body, item.trickle)
             if item.delay:
                 self.busy = True
                 asyncio.get_running_loop().call_later(item.delay, self._delayed, item.then, body, n)
@@ -284,6 +300,30 @@ class _Http(asyncio.Protocol):
                 f"content-length: {len(data)}", "connection: keep-alive"]
         head += [f"{k}: {v}" for k, v in (extra or {}).items()]
         self.transport.write(("\r\n".join(head) + "\r\n\r\n").encode() + data)
+
+
+    def _send_bytes(self, status: int, data: bytes, every: float) -> None:
+        if self.transport is None:
+            return
+        head = (f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}\r\ncontent-type: application/json\r\n"
+                f"content-length: {len(data)}\r\nconnection: keep-alive\r\n\r\n").encode()
+        if not every:
+            self.transport.write(head + data)
+            return
+        self.transport.write(head)
+        self.busy = True
+        loop = asyncio.get_running_loop()
+
+        def step(i: int) -> None:
+            if self.transport is None:
+                return
+            if i >= len(data):
+                self.busy = False
+                return self._next()
+            self.transport.write(data[i:i + 1])
+            loop.call_later(every, step, i + 1)
+
+        loop.call_later(every, step, 0)
 
 
 class FakeOpenAI:

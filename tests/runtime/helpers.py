@@ -56,6 +56,11 @@ def capped(n: int = 7, limit: float | None = 5.0) -> str:
     return f"{n}/{limit}"
 
 
+def undecodable() -> str:
+    """A listing with an undecodable file name, as ``os.listdir`` gives it (a lone surrogate)."""
+    return "files: " + b"caf\xe9.txt".decode("utf-8", "surrogateescape")
+
+
 def submit(answer: str) -> str:
     return f"ANSWER:{answer}"
 
@@ -78,6 +83,7 @@ TOOLS = (
     tool("recall", {"key": "string"}),
     tool("big", {"n": "integer"}, required=()),
     tool("submit", {"answer": "string"}),
+    tool("undecodable", {}, required=()),
     Tool(name="todo", binding=Binding(kind="stdlib", target="todo_write"),
          parameters={"type": "object", "properties": {"todos": {"type": "array"}}, "required": ["todos"]}),
 )
