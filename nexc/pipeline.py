@@ -43,6 +43,8 @@ class CompileResult:
     framework: Framework | None
     reporter: Reporter
     context: Context | None = None
+    #: diagnostics that ``# nex: ignore[…]`` comments silenced (lint reports the comments that matched none)
+    suppressed: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -113,19 +115,49 @@ def compile_path(path: str | os.PathLike, *, kind: str | None = None, reporter: 
     where = Span.point(shown)
     files = _guard(r, where, lambda: load_files(str(path), r, kind=kind)) or []
     if not files:
-        return CompileResult(None, r)
+        return CompileResult(None, r, None, suppress(r, None))
     root_dir = Path(files[0].root_dir) if files[0].root_dir else Path(files[0].path).parent
     ctx = Context(root_dir=root_dir.resolve(), files=files, options=dict(options or {}))
     fw = _guard(r, where, lambda: resolve(files, r, root_dir=root_dir))
     if fw is None:
-        return CompileResult(None, r, ctx)
+        return CompileResult(None, r, ctx, suppress(r, ctx))
     if ctx.options.get("simulate_missing"):  # before the checks: simulated tools need no code
         from nexc.passes.simulate import simulate_missing
 
         fw = _guard(r, fw.span, simulate_missing, fw, ctx.root_dir, r) or fw
     for mod in CHECKS:
         _guard(r, fw.span, importlib.import_module(mod).check, fw, r, ctx)
+    suppressed = suppress(r, ctx)
     if optimise and not r.has_errors:
         for mod in OPTIMISATIONS:
             fw = _guard(r, fw.span, importlib.import_module(mod).optimise, fw, ctx) or fw
-    return CompileResult(fw, r, ctx)
+    return CompileResult(fw, r, ctx, suppressed)
+
+
+def source_texts(r: Reporter, ctx: Context | None, root: str | None = None) -> dict[str, str]:
+    """The text of every file of the build that a diagnostic points at or that the build read (imports,
+    NexAU sub-agent configs), for suppression comments."""
+    from nexc.source import cached_text
+
+    files = {f.path for f in ctx.files} if ctx is not None else set()
+    files |= {d.span.file for d in r.diagnostics}
+    if root:
+        files.add(root)
+    return {f: t for f in files if f and (t := cached_text(f)) is not None}
+
+
+def suppress(r: Reporter, ctx: Context | None) -> list:
+    """Drop the diagnostics that ``# nex: ignore[…]`` comments silence, in every file of the build and for
+    every command (not only lint); returns what was dropped."""
+    texts = {f: t for f, t in source_texts(r, ctx).items() if "nex:" in t}
+    if not texts:
+        return []
+    from nexc.lint.suppress import apply
+
+    kept, _ = apply(r.diagnostics, texts)
+    if len(kept) == len(r.diagnostics):
+        return []
+    keep = {id(d) for d in kept}
+    dropped = [d for d in r.diagnostics if id(d) not in keep]
+    r.diagnostics[:] = kept
+    return dropped

@@ -3,6 +3,10 @@
 A cycle is bounded when it passes through an agent with ``max_depth``. Removing every bounded agent
 from the delegation graph leaves exactly the unbounded cycles; each strongly connected component
 with a cycle is reported once, at its first agent, with one concrete cycle as the example.
+
+For frameworks on the nexau profile (NexAU and NexA4A configs, which cannot say ``max_depth``, and NexAU
+ships agents that list themselves as sub-agents) it is a warning: the runtime's default depth bound
+(``Settings.max_depth``) stops the recursion.
 """
 from __future__ import annotations
 
@@ -19,6 +23,15 @@ def check(fw, r, ctx) -> None:
         path = find_cycle(unbounded, comp)
         a = agents[comp[0]]
         where = next((e.span for e in a.tools if getattr(e, "name", None) == path[1]), a.span)
+        if fw.profile == "nexau":
+            from nexc.runtime.types import Settings
+
+            r.report("NEX405", where, f"agents delegate in a cycle with no depth bound: {' → '.join(path)}",
+                     notes=(f"agents in the cycle: {', '.join(comp)}",
+                            f"the runtime stops the recursion at its default depth bound: an agent runs at most "
+                            f"{Settings().max_depth} times on one delegation stack (Settings.max_depth)"),
+                     severity="warning")
+            continue
         r.report("NEX405", where,
                  f"agents delegate in a cycle with no depth bound: {' → '.join(path)}",
                  notes=(f"agents in the cycle: {', '.join(comp)}",),

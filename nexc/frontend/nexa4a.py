@@ -8,6 +8,17 @@ nodes[{id, type}], edges[{from, to}]}`` and ``framework_entrance_agent``.
 
 An edge ``from: A, to: B`` is delegation: B (an agent, tool or MCP server) joins A's toolset. NexA4A's llm
 defaults (max_tokens 4000, temperature 0.7, timeout 60) are written into the IR.
+
+NexA4A writes much more than NexGAP's ``FrameworkConfig`` reads, and that model allows extra keys: bilingual
+descriptions (``description_en``, ``description_zh``, ``description_chinese``), ``capabilities``, ``role``,
+``layer``, ``category``, edge ``description``/``condition``, top-level ``version``, ``description``,
+``metadata``, ``example_queries``, ``framework`` as a map. They are kept under the IR's
+``metadata["nexa4a"]`` (a bilingual description fills ``description`` when it is absent); a key nexc does
+not know is a warning. A null value (``config_path: null``, ``model:``) is an absent one.
+
+Tools: NexAU's built-ins (``bash``, ``file_read``, …; a ``nexau.archs.tool.builtin.*`` binding) are nexc
+stdlib tools. A tool whose file is missing (or that names none) is NEX613 once, and is still declared, with
+its description and an open schema, so the agents that use it compile (and ``--simulate-missing`` runs it).
 """
 from __future__ import annotations
 
@@ -22,8 +33,8 @@ from nexc.frontend.nexau.files import outside_project, parse_text
 from nexc.frontend.nexau.loader import Loader
 from nexc.frontend.nexau.toolset import AgentToolset
 from nexc.ir.base import Span
-from nexc.ir.model import Llm, McpServer, Prompt
-from nexc.ir.surface import Name, SourceFile, SurfaceAgent
+from nexc.ir.model import Binding, Llm, McpServer, Prompt
+from nexc.ir.surface import Name, SourceFile, SurfaceAgent, SurfaceTool
 
 NAME = "nexa4a"
 
@@ -34,6 +45,13 @@ LLM_KEYS = ("llm_name", "provider", "model", "api_key", "base_url", "max_tokens"
 TOOL_KEYS = ("tool_name", "description", "config_path", "binding")
 MCP_KEYS = ("name", "type", "url", "timeout", "description")
 WORKFLOW_KEYS = ("name", "description", "nodes", "edges")
+#: descriptive keys NexA4A writes (kept as metadata, never reported)
+_LANG = ("description_en", "description_zh", "description_chinese")
+TOP_META = ("version", "description", "metadata", "example_queries", "tags") + _LANG
+ENTRY_META = _LANG + ("capabilities", "role", "layer", "category", "tags", "name_chinese", "name_zh", "name_en")
+WORKFLOW_META = _LANG + ("stages", "type", "tags")
+EDGE_META = ("description", "condition", "label", "type") + _LANG
+FRAMEWORK_MAP_KEYS = ("name",)
 LLM_DEFAULTS = {"max_tokens": 4000, "temperature": 0.7, "timeout": 60.0}
 OPENAI_COMPATIBLE = ("openai", "azure", "vllm", "sglang", "ollama", "openrouter", "deepseek", "qwen")
 
@@ -56,6 +74,24 @@ def _list(b: dict[str, Loc], key: str, r: Reporter) -> list[Loc]:
     return out
 
 
+def _keys(loc: Loc, allowed: tuple[str, ...], meta: tuple[str, ...], where: str, r: Reporter,
+          kept: dict) -> dict[str, Loc]:
+    """``v.keys`` for NexA4A: descriptive keys go to ``kept``, unknown ones are warnings (and kept too),
+    and a null value is an absent key."""
+    b = v.keys(loc, allowed, where, r, meta=meta, kept=kept, unknown="warning")
+    return {k: x for k, x in b.items() if x.value is not None}
+
+
+def _description(b: dict[str, Loc], kept: dict, r: Reporter) -> str | None:
+    """``description``, else the first bilingual one NexA4A wrote (English first)."""
+    if "description" in b:
+        return v.text_str(b["description"], "description", r)
+    for k in _LANG:
+        if isinstance(kept.get(k), str) and kept[k].strip():
+            return kept[k]
+    return None
+
+
 def _required(b: dict[str, Loc], key: str, entry: Loc, what: str, r: Reporter) -> tuple[str, Span] | None:
     if key not in b:
         r.report("NEX202", entry.span, f"this {what} has no '{key}'")
@@ -73,33 +109,54 @@ def load(path: str, text: str, reporter: Reporter) -> SourceFile | None:
     if not isinstance(doc.value, dict):
         r.report("NEX201", doc.span, "a NexA4A framework config must be a map at the top level")
         return None
-    b = v.keys(doc, TOP_KEYS, "the framework config", r)
+    meta: dict[str, Any] = {}
+    top: dict[str, Any] = {}
+    b = _keys(doc, TOP_KEYS, TOP_META, "the framework config", r, top)
     loader = Loader(path, r)
     loader.files.add(path)
     ts = AgentToolset(loader, "<framework>", path)
     f: dict[str, Any] = {}
-    name_loc = b.get("framework_name") or b.get("framework")
+    name_loc = b.get("framework_name")
+    if "framework" in b:
+        fw_loc = b["framework"]
+        if isinstance(fw_loc.value, dict):  # framework: {name, description_en, description_zh, tags}
+            fmeta: dict[str, Any] = {}
+            fb = _keys(fw_loc, FRAMEWORK_MAP_KEYS + ("description",), TOP_META, "the framework map", r, fmeta)
+            if "description" in fb:
+                fmeta["description"] = fb["description"].plain()
+            top["framework"] = {**({"name": fb["name"].plain()} if "name" in fb else {}), **fmeta}
+            if name_loc is None and "name" in fb:
+                name_loc = fb["name"]
+            for k in ("description",) + _LANG:
+                if isinstance(fmeta.get(k), str) and fmeta[k].strip() and k not in top:
+                    top[k] = fmeta[k]
+        elif name_loc is None:
+            name_loc = fw_loc
     if name_loc is not None and (s := v.text_str(name_loc, "framework_name", r)):
         f["name"] = loader.ident(s, name_loc.span, "framework")
-    workflow = v.keys(b["workflow"], WORKFLOW_KEYS, "the workflow", r) if "workflow" in b else {}
-    if "description" in workflow:
-        f["description"] = v.text_str(workflow["description"], "description", r)
+    wmeta: dict[str, Any] = {}
+    workflow = _keys(b["workflow"], WORKFLOW_KEYS, WORKFLOW_META, "the workflow", r, wmeta) if "workflow" in b else {}
+    description = _description(workflow, wmeta, r) if workflow else None
+    top_desc = next((top[k] for k in ("description",) + _LANG if isinstance(top.get(k), str) and top[k].strip()),
+                    None)
+    f["description"] = top_desc or description
     f["llms"] = tuple(x for x in (_llm(e, r) for e in _list(b, "llm_configs", r)) if x is not None)
     tools: dict[str, str] = {}
+    tool_meta: dict[str, dict] = {}
     for e in _list(b, "tools", r):
-        tb = v.keys(e, TOOL_KEYS, "a tool", r)
+        kept: dict[str, Any] = {}
+        tb = _keys(e, TOOL_KEYS, ENTRY_META, "a tool", r, kept)
         named = _required(tb, "tool_name", e, "tool", r)
-        where = ts._path(tb, "config_path", e, "tool YAML")
-        if named is None or where is None:
+        if named is None:
             continue
-        tool = ts._tool_yaml(where, {"binding": tb["binding"]} if "binding" in tb else {})
+        tool = _tool(named, tb, e, kept, ts, loader, path, r)
         if tool is None:
             continue
         final = loader.ident(named[0], named[1], "tool")
-        if tool.description is None and "description" in tb:
-            tool = tool.model_copy(update={"description": v.text_str(tb["description"], "description", r)})
         loader.tools[final] = tool.model_copy(update={"name": final, "name_span": named[1]})
         tools[named[0]] = final
+        if kept:
+            tool_meta[final] = kept
     servers: dict[str, str] = {}
     out_servers = []
     for e in _list(b, "mcp_servers", r):
@@ -108,11 +165,14 @@ def load(path: str, text: str, reporter: Reporter) -> SourceFile | None:
             servers[s.name] = s.name
             out_servers.append(s)
     agents: dict[str, dict[str, Any]] = {}
+    agent_meta: dict[str, dict] = {}
     for e in _list(b, "agents", r):
         a = _agent(e, tools, servers, loader, path, r)
         if a is not None:
             agents[a["written"]] = a
-    _workflow(workflow, agents, tools, servers, r)
+            if a["kept"]:
+                agent_meta[a["name"]] = a["kept"]
+    edges = _workflow(workflow, agents, tools, servers, r)
     f["agents"] = tuple(SurfaceAgent(span=a["span"], name=a["name"], name_span=a["name_span"], tools=_dedupe(a["tools"]),
                                      **{k: x for k, x in a["fields"].items() if x is not None}) for a in agents.values())
     f["tools"] = tuple(loader.tools.values())
@@ -120,9 +180,64 @@ def load(path: str, text: str, reporter: Reporter) -> SourceFile | None:
     if "framework_entrance_agent" in b and (s := v.text_str(b["framework_entrance_agent"], "entry", r)):
         f["entry"] = Name(span=b["framework_entrance_agent"].span, value=agents[s]["name"] if s in agents else s)
     if loader.renamed:
-        f["metadata"] = {"nexau": {"renamed": dict(sorted(loader.renamed.items()))}}
+        meta["nexau"] = {"renamed": dict(sorted(loader.renamed.items()))}
+    kept_all = {k: x for k, x in (("framework", top), ("agents", agent_meta), ("tools", tool_meta),
+                                  ("workflow", wmeta), ("edges", edges)) if x}
+    if kept_all:
+        meta["nexa4a"] = kept_all
+    if meta:
+        f["metadata"] = meta
     f["profile"] = Name(span=doc.span, value="nexau")  # NexA4A frameworks run on NexAU
     return SourceFile(span=doc.span, path=path, **{k: x for k, x in f.items() if x is not None})
+
+
+def _open_tool(span: Span, description: str | None, binding: Binding | None = None) -> SurfaceTool:
+    return SurfaceTool(span=span, name="_", description=description or "",
+                       parameters={"type": "object", "properties": {}}, binding=binding)
+
+
+def _tool(named: tuple[str, Span], tb: dict[str, Loc], e: Loc, kept: dict, ts: AgentToolset, loader: Loader,
+          path: str, r: Reporter) -> SurfaceTool | None:
+    """One NexA4A tool entry → a surface tool (see the module docstring for built-ins and missing files)."""
+    from nexc.stdlib import nexau_builtin
+
+    name, span = named
+    description = _description(tb, kept, r)
+    binding_s = v.text_str(tb["binding"], "binding", r) if "binding" in tb else None
+    builtin = nexau_builtin(binding=binding_s) if binding_s else None
+    if builtin is None and "config_path" not in tb and (binding_s is None or kept.get("category") == "builtin"):
+        builtin = nexau_builtin(name)
+    if builtin is not None:
+        bspan = tb["binding"].span if "binding" in tb else span
+        return SurfaceTool(span=e.span, name="_", description=description,
+                           binding=Binding(span=bspan, kind="stdlib", target=builtin))
+    if "config_path" not in tb:
+        r.report("NEX613", span, f"tool '{name}' has no implementation: no config_path names its file",
+                 fix="add config_path (a NexAU tool YAML) and its binding, or run with --simulate-missing")
+        return _open_tool(e.span, description)
+    raw = v.text_str(tb["config_path"], "config_path", r)
+    if raw is None:
+        return _open_tool(e.span, description)
+    ref = tb["config_path"].span
+    target = os.path.normpath(os.path.join(os.path.dirname(path), raw))
+    if outside_project(target, raw, path, ref, r):
+        return _open_tool(e.span, description)
+    if not os.path.isfile(target):
+        r.report("NEX613", ref, f"tool '{name}': its file '{raw}' does not exist (looked for '{target}')",
+                 fix="add the file, correct config_path (relative to this config's folder), "
+                     "or run with --simulate-missing")
+        return _open_tool(e.span, description)
+    if target.endswith(".py"):  # the implementation itself: bind to it, beside the config
+        rel = os.path.relpath(target, os.path.dirname(path))[:-3].replace(os.sep, ".")
+        attr = binding_s.rpartition(":")[2] if binding_s and ":" in binding_s else os.path.basename(target)[:-3]
+        return _open_tool(e.span, description,
+                          Binding(span=tb.get("binding", tb["config_path"]).span, kind="python", target=f"{rel}:{attr}"))
+    tool = ts._tool_yaml((target, ref), {"binding": tb["binding"]} if "binding" in tb else {})
+    if tool is None:
+        return _open_tool(e.span, description)
+    if tool.description is None and description is not None:
+        tool = tool.model_copy(update={"description": description})
+    return tool
 
 
 def _dedupe(names: list[Name]) -> tuple[Name, ...]:
@@ -136,7 +251,9 @@ def _dedupe(names: list[Name]) -> tuple[Name, ...]:
 
 
 def _llm(e: Loc, r: Reporter) -> Llm | None:
-    b = v.keys(e, LLM_KEYS, "an llm config", r)
+    b = _keys(e, LLM_KEYS, _LANG + ("description",), "an llm config", r, {})
+    # NexAU reads an empty model / base_url / api_key as unset (then its environment fallbacks apply)
+    b = {k: x for k, x in b.items() if not (k in ("model", "api_key", "base_url") and x.value == "")}
     named = _required(b, "llm_name", e, "llm config", r)
     if named is None:
         return None
@@ -155,13 +272,11 @@ def _llm(e: Loc, r: Reporter) -> Llm | None:
         if k in b:
             x = v.number(b[k], k, r)
             f[k] = float(x) if isinstance(x, (int, float)) else x
-    if "model" not in b:
-        r.report("NEX202", e.span, f"llm config '{named[0]}' has no 'model'")
     return Llm(span=e.span, name=named[0], **{k: x for k, x in f.items() if x is not None})
 
 
 def _mcp(e: Loc, loader: Loader, r: Reporter) -> McpServer | None:
-    b = v.keys(e, MCP_KEYS, "an MCP server", r)
+    b = _keys(e, MCP_KEYS, ENTRY_META, "an MCP server", r, {})
     named = _required(b, "name", e, "MCP server", r)
     if named is None:
         return None
@@ -185,14 +300,13 @@ def _mcp(e: Loc, loader: Loader, r: Reporter) -> McpServer | None:
 
 def _agent(e: Loc, tools: dict[str, str], servers: dict[str, str], loader: Loader, path: str,
            r: Reporter) -> dict[str, Any] | None:
-    b = v.keys(e, AGENT_KEYS, "an agent", r)
+    kept: dict[str, Any] = {}
+    b = _keys(e, AGENT_KEYS, ENTRY_META, "an agent", r, kept)
     named = _required(b, "agent_name", e, "agent", r)
     if named is None:
         return None
     name = loader.ident(named[0], named[1], "agent")
-    fields: dict[str, Any] = {}
-    if "description" in b:
-        fields["description"] = v.text_str(b["description"], "description", r)
+    fields: dict[str, Any] = {"description": _description(b, kept, r)}
     if "sysprompt_path" in b and (p := v.text_str(b["sysprompt_path"], "sysprompt_path", r)):
         target = os.path.normpath(os.path.join(os.path.dirname(path), p))
         if outside_project(target, p, path, b["sysprompt_path"].span, r):
@@ -212,14 +326,16 @@ def _agent(e: Loc, tools: dict[str, str], servers: dict[str, str], loader: Loade
             if s is not None:
                 names.append(Name(span=item.span, value=fmt.format(table.get(s, s))))
     return {"written": named[0], "name": name, "name_span": named[1], "span": e.span, "fields": fields,
-            "tools": names}
+            "tools": names, "kept": kept}
 
 
 def _workflow(w: dict[str, Loc], agents: dict[str, dict[str, Any]], tools: dict[str, str],
-              servers: dict[str, str], r: Reporter) -> None:
+              servers: dict[str, str], r: Reporter) -> list[dict]:
+    """Edges become delegation (see the module docstring); returns the edges' descriptive keys (metadata)."""
+    kept_edges: list[dict] = []
     kinds = {**{t: "tool" for t in tools}, **{s: "mcp" for s in servers}, **{a: "agent" for a in agents}}
     for node in _list(w, "nodes", r):
-        nb = v.keys(node, ("id", "type"), "a workflow node", r)
+        nb = _keys(node, ("id", "type"), ENTRY_META + ("name", "description"), "a workflow node", r, {})
         named = _required(nb, "id", node, "workflow node", r)
         if named is None:
             continue
@@ -229,7 +345,11 @@ def _workflow(w: dict[str, Loc], agents: dict[str, dict[str, Any]], tools: dict[
             r.report("NEX620", nb["type"].span, f"node '{named[0]}' is declared as {kinds[named[0]]}, not "
                                                 f"{nb['type'].value!r}")
     for edge in _list(w, "edges", r):
-        eb = v.keys(edge, ("from", "to"), "a workflow edge", r)
+        kept: dict[str, Any] = {}
+        eb = _keys(edge, ("from", "to"), EDGE_META, "a workflow edge", r, kept)
+        if kept:
+            kept_edges.append({"from": eb["from"].plain() if "from" in eb else None,
+                               "to": eb["to"].plain() if "to" in eb else None, **kept})
         src, dst = _required(eb, "from", edge, "workflow edge", r), _required(eb, "to", edge, "workflow edge", r)
         if src is None or dst is None:
             continue
@@ -246,6 +366,7 @@ def _workflow(w: dict[str, Loc], agents: dict[str, dict[str, Any]], tools: dict[
         value = {"agent": lambda n: agents[n]["name"], "tool": lambda n: tools[n],
                  "mcp": lambda n: f"{servers[n]}.*"}[kind](dst[0])
         agents[src[0]]["tools"].append(Name(span=dst[1], value=value))
+    return kept_edges
 
 
 def _unknown(name: str, span: Span, kinds: dict[str, str], r: Reporter) -> None:

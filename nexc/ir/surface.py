@@ -81,3 +81,6 @@ class SourceFile(Node):
     skills: tuple[Skill, ...] = ()
     agents: tuple[SurfaceAgent, ...] = ()
     entry: Name | None = None
+    #: names of declarations that failed to parse or load (already reported): uses of them are not
+    #: reported again as unknown names
+    broken: tuple[str, ...] = ()

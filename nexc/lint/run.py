@@ -39,15 +39,14 @@ def lint_paths(paths, kind: str | None = None, *, check_imports: bool = False, u
 def lint_one(path: Path, kind: str | None, cfg, *, check_imports: bool = False) -> list:
     """Diagnostics of one spec (and the files it imports) under ``cfg``."""
     from nexc.lint.suppress import apply
-    from nexc.pipeline import compile_path
-    from nexc.source import cached_text, display_path
+    from nexc.pipeline import compile_path, source_texts
+    from nexc.source import display_path
 
     res = compile_path(path, kind=kind, options={"check_imports": check_imports or cfg.check_imports})
-    diags = res.reporter.sorted()
-    files = [f.path for f in res.context.files] if res.context is not None else [display_path(path)]
-    texts = {f: t for f in files if (t := cached_text(f)) is not None}
-    kept, extra = apply(diags, texts)
-    return configure(kept + extra, cfg)
+    texts = source_texts(res.reporter, res.context, display_path(path))
+    # the build already dropped what the comments silence; lint adds the comments that silenced nothing
+    _, extra = apply(res.reporter.sorted() + res.suppressed, texts)
+    return configure(res.reporter.sorted() + extra, cfg)
 
 
 def configure(diags, cfg) -> list:

@@ -41,6 +41,7 @@ class _Scope:
 
     def __init__(self, r: Reporter, what: str) -> None:
         self.r, self.what, self.items = r, what, {}
+        self.broken: frozenset[str] = frozenset()  # declared, but did not parse or load
 
     def add(self, name: str, node, span: Span, kind: str) -> bool:
         if name in self.items:
@@ -146,6 +147,8 @@ def _toolset_entry(n: Name, names: _Scope, servers: _Scope, r: Reporter):
             return None
         return McpSelection(span=n.span, server=server, tools=None if tool == "*" else (tool,))
     kind = names.kind(value)
+    if kind is None and value in names.broken:
+        return None  # its declaration did not parse or load: that error says it all
     if kind is None:
         candidates = names.names() + [f"{s}.*" for s in servers.names()]
         r.unknown_name("NEX301", n.span, "tool or agent", value, candidates)
@@ -160,7 +163,8 @@ def _agent(a: SurfaceAgent, names: _Scope, llms: _Scope, servers: _Scope, format
                     "extensions": a.extensions}
     if a.llm is not None:
         if a.llm.value not in llms.items:
-            r.unknown_name("NEX302", a.llm.span, "llm", a.llm.value, llms.names())
+            if a.llm.value not in llms.broken:
+                r.unknown_name("NEX302", a.llm.span, "llm", a.llm.value, llms.names())
         else:
             fields["llm"] = a.llm.value
     if a.prompt is not None:
@@ -173,7 +177,8 @@ def _agent(a: SurfaceAgent, names: _Scope, llms: _Scope, servers: _Scope, format
                 r.unknown_name("NEX304", s.span, "MCP server", s.value.partition(".")[0], servers.names())
                 continue
         elif names.kind(s.value) is None:
-            r.unknown_name("NEX301", s.span, "stop tool", s.value, names.names())
+            if s.value not in names.broken:
+                r.unknown_name("NEX301", s.span, "stop tool", s.value, names.names())
             continue
         stops.append(s.value)
     fields["stop_tools"] = tuple(dict.fromkeys(stops))
@@ -203,6 +208,8 @@ def _pick_entry(files: list[SourceFile], agents: list[Agent], r: Reporter) -> st
     entry = root.entry or next((f.entry for f in files[1:] if f.entry is not None), None)
     names = [a.name for a in agents]
     if entry is not None:
+        if entry.value not in names and any(entry.value in f.broken for f in files):
+            return None
         if entry.value not in names:
             r.unknown_name("NEX303", entry.span, "entry agent", entry.value, names)
             return None
@@ -234,6 +241,7 @@ def resolve(files: list[SourceFile], r: Reporter, *, root_dir: Path | None = Non
     root = files[0]
     root_dir = root_dir or Path(root.path).parent
     names, llms, servers = _Scope(r, "name"), _Scope(r, "llm"), _Scope(r, "MCP server")
+    names.broken = llms.broken = frozenset(n for f in files for n in f.broken)
     for f in files:
         for d in f.llms:
             llms.add(d.name, d, d.span, "llm")

@@ -11,7 +11,7 @@ BAD = FIXTURES / "bad"
 
 #: case file → (code, file (relative to BAD), line, column) of the diagnostic the case is about.
 CASES = {
-    "missing_tool_yaml": ("NEX600", "missing_tool_yaml.yaml", 5, 16),
+    "missing_tool_yaml": ("NEX613", "missing_tool_yaml.yaml", 5, 16),
     "missing_sub_agent": ("NEX600", "missing_sub_agent.yaml", 5, 18),
     "missing_prompt": ("NEX600", "missing_prompt.yaml", 3, 16),
     "not_an_agent": ("NEX601", "not_an_agent.yaml", 5, 18),

@@ -48,7 +48,8 @@ def test_nexdr_spans_name_the_real_files(nexdr):
 def test_llm_env_fallbacks(nexdr):
     fw, _, _ = compile_nexau(str(nexdr / NEXDR_AGENTS["html_creator"]))
     llm = fw.llms[0]
-    assert (llm.model.name, llm.base_url.name, llm.api_key.name) == ("LLM_MODEL", "LLM_BASE_URL", "LLM_API_KEY")
+    # left unset: the nexau profile reads MODEL/OPENAI_MODEL/LLM_MODEL, … at run time, as NexAU does
+    assert (llm.model, llm.base_url, llm.api_key) == (None, None, None) and fw.profile == "nexau"
     assert llm.temperature == 0.7 and llm.max_tokens == 8192
 
 

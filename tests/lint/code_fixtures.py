@@ -96,6 +96,7 @@ FIXTURES: dict[str, str] = {
     "NEX610": f"{_NEXAU}/unsupported.yaml",
     "NEX611": f"{_NEXAU}/missing_llm_config.yaml",
     "NEX612": f"{_NEXAU}/template_error.yaml",
+    "NEX613": f"{_NEXAU}/missing_tool_yaml.yaml",
     "NEX620": f"{_NEXAU}/nexa4a_unknown_node.yaml",
 }
 

@@ -2,11 +2,11 @@
 from nexc.diagnostics.registry import rule
 
 rule("NEX600", "nexau-missing-file", "error", "A NexAU config names a file or folder that does not exist.",
-     what="A `yaml_path` (tool), `config_path` (sub-agent), `system_prompt` file or Jinja template, skill folder "
-          "or its SKILL.md is not found relative to the config that names it.",
+     what="A `config_path` (sub-agent), `system_prompt` file or Jinja template, skill folder or its SKILL.md is "
+          "not found relative to the config that names it (a missing tool file is NEX613).",
      why="NexAU raises, or in non-strict mode silently skips the component (an agent without its prompt or "
          "tool), only when the agent starts; nexc reports it at the path, before anything runs.",
-     example="tools:\n  - name: Search\n    yaml_path: ./tools/Serch.tool.yaml",
+     example="sub_agents:\n  - name: reader\n    config_path: ./agents/raeder.yaml",
      fix="Correct the path; it is relative to the folder of the YAML file that contains it.")
 rule("NEX601", "nexau-wrong-config-kind", "error", "A referenced NexAU config is not the kind of config expected.",
      what="`config_path` of a sub-agent points at something that is not an agent config (a tool YAML, a "

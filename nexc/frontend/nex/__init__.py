@@ -31,10 +31,12 @@ def load(path: str, text: str, reporter: Reporter) -> SourceFile | None:
     from nexc.source import remember
 
     remember(path, text)
-    trees = parse_trees(text, path, reporter)
+    broken: list[str] = []
+    trees = parse_trees(text, path, reporter, broken=broken)
     if trees is None:
         return None
     conv = Converter(path, reporter)
     for tree, offset in trees:
         conv.tree(tree, offset)
-    return conv.source_file(text)
+    out = conv.source_file(text)
+    return out.model_copy(update={"broken": tuple(broken)}) if broken and out is not None else out

@@ -3,6 +3,7 @@ Lark with recovery at declaration boundaries, so that one run reports a syntax e
 declaration."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from nexc.diagnostics import Reporter
@@ -33,9 +34,14 @@ def check_input(text: str, path: str, r: Reporter) -> Scan | None:
     return sc
 
 
-def parse_trees(text: str, path: str, r: Reporter, sc: Scan | None = None) -> list[tuple[Any, int]] | None:
+_DECL_NAME = re.compile(r"\s*(?:llm|tool|mcp|skill|agent)[ \t]+([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def parse_trees(text: str, path: str, r: Reporter, sc: Scan | None = None,
+                broken: list[str] | None = None) -> list[tuple[Any, int]] | None:
     """Parse ``text``: ``[(tree, line_offset), ...]`` — one tree when the file is well-formed, else one per
-    declaration that parsed (after reporting the others). None when the input was refused."""
+    declaration that parsed (after reporting the others). None when the input was refused. The names of
+    declarations that did not parse are appended to ``broken`` (uses of them are not reported again)."""
     sc = sc or check_input(text, path, r)
     if sc is None:
         return None
@@ -62,6 +68,9 @@ def parse_trees(text: str, path: str, r: Reporter, sc: Scan | None = None) -> li
             if reported < MAX_SYNTAX_ERRORS:
                 errors.report(exc, seg, r)
             reported += 1
+            m = _DECL_NAME.match(seg.text)
+            if m and broken is not None:
+                broken.append(m.group(1))
             continue
         if a > 0 and any(getattr(c, "data", None) == "version" for c in tree.children):
             v = next(c for c in tree.children if getattr(c, "data", None) == "version")

@@ -92,10 +92,12 @@ class AgentToolset:
     def tools(self, loc: Loc | None) -> None:
         for entry in self._entries(loc, "tools"):
             b = v.keys(entry, TOOL_ENTRY_KEYS, "a tool entry", self.r)
-            named, where = self._name(b, entry, "tool"), self._path(b, "yaml_path", entry, "tool YAML")
-            if named is None or where is None:
+            named = self._name(b, entry, "tool")
+            missing = self._missing_tool_file(b, named)
+            where = None if missing else self._path(b, "yaml_path", entry, "tool YAML")
+            if named is None or (where is None and not missing):
                 continue
-            tool = self._tool_yaml(where, b)
+            tool = self._open_tool(entry, b) if missing else self._tool_yaml(where, b)
             if tool is None:
                 continue
             written, span = named
@@ -111,6 +113,30 @@ class AgentToolset:
                 self.loader.tools[final] = tool.model_copy(update={"name": final})
             self._visible(written, final, span, "tool")
             self.entries.append(Name(span=span, value=final))
+
+    def _missing_tool_file(self, b: dict[str, Loc], named: tuple[str, Span] | None) -> bool:
+        """Whether the entry's tool YAML does not exist: reported once (NEX613), the tool is still declared."""
+        loc = b.get("yaml_path")
+        if loc is None or not isinstance(loc.value, str) or named is None or is_package_resource(loc.value):
+            return False
+        target = child_path(loc.value, self.path)
+        from nexc.source import project_root, within
+
+        if os.path.exists(target) or not within(target, project_root(os.path.dirname(os.path.abspath(self.path)))):
+            return False  # present, or outside the project (NEX309, reported when the path is read)
+        self.r.report("NEX613", loc.span, f"tool '{named[0]}': its tool YAML '{loc.value}' does not exist (looked "
+                                          f"for '{target}')",
+                      fix="correct the path (relative to this config's folder), add the file, or run with "
+                          "--simulate-missing")
+        return True
+
+    def _open_tool(self, entry: Loc, b: dict[str, Loc]) -> SurfaceTool:
+        """A tool whose YAML is missing: no description or schema to read; its entry's binding if any."""
+        binding = None
+        if "binding" in b and isinstance(b["binding"].value, str) and ":" in b["binding"].value:
+            binding = Binding(span=b["binding"].span, kind="python", target=b["binding"].value)
+        return SurfaceTool(span=entry.span, name="_", description="", parameters={"type": "object", "properties": {}},
+                           binding=binding)
 
     def _tool_yaml(self, where: tuple[str, Span], entry: dict[str, Loc]) -> SurfaceTool | None:
         r = self.r

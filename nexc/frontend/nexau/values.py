@@ -18,7 +18,6 @@ LLM_FIELDS = ("model", "base_url", "api_key", "temperature", "top_p", "max_token
 LLM_KNOWN = LLM_FIELDS + ("frequency_penalty", "presence_penalty", "debug", "stream", "additional_drop_params",
                           "api_type")
 #: NexAU's environment fallbacks for a missing model, base URL and API key (nexc keeps the LLM_* one).
-LLM_ENV = {"model": "LLM_MODEL", "base_url": "LLM_BASE_URL", "api_key": "LLM_API_KEY"}
 PROMPT_TYPES = ("string", "file", "jinja")
 
 
@@ -27,23 +26,31 @@ def wrong(loc: Loc, key: str, expected: str, r: Reporter) -> None:
 
 
 def keys(loc: Loc, allowed: tuple[str, ...], where: str, r: Reporter, *,
-         unsupported: dict[str, str] | None = None) -> dict[str, Loc]:
-    """The known keys of a mapping; unknown ones are NEX602 (with did-you-mean), unsupported ones NEX610."""
+         unsupported: dict[str, str] | None = None, meta: tuple[str, ...] = (), kept: dict | None = None,
+         unknown: str | None = None) -> dict[str, Loc]:
+    """The known keys of a mapping; unknown ones are NEX602 (with did-you-mean; ``unknown`` overrides its
+    severity), unsupported ones NEX610. Keys in ``meta`` (descriptive keys a generator writes) and, with
+    ``kept`` given, unknown ones too are copied into ``kept`` as plain values."""
     out: dict[str, Loc] = {}
     if not isinstance(loc.value, dict):
         return out
     for k, val in loc.value.items():
         if k in allowed:
             out[k] = val
+        elif k in meta:
+            if kept is not None:
+                kept[k] = val.plain()
         elif unsupported and k in unsupported:
             r.report("NEX610", loc.key_span(k), f"'{k}' is ignored: {unsupported[k]}")
         else:
+            if kept is not None:
+                kept[k] = val.plain()
             guess = did_you_mean(k, tuple(allowed) + tuple(unsupported or ()))
             r.report("NEX602", loc.key_span(k), f"unknown key '{k}' in {where}"
                      + (f"; did you mean '{guess}'?" if guess else ""),
                      notes=("NexAU ignores unknown keys silently",) if guess else
                      ("NexAU ignores unknown keys silently", f"known keys: {', '.join(allowed)}"),
-                     fix=f"rename '{k}' to '{guess}'" if guess else None)
+                     fix=f"rename '{k}' to '{guess}'" if guess else None, severity=unknown)
     return out
 
 
@@ -141,7 +148,9 @@ def items(loc: Loc, key: str, r: Reporter) -> list[Loc]:
 
 
 def llm(name: str, loc: Loc | None, agent_span: Span, r: Reporter) -> Llm:
-    """``llm_config`` → :class:`Llm` (missing model/base_url/api_key fall back to LLM_* env references)."""
+    """``llm_config`` → :class:`Llm`. A null or empty value is an absent one (NexAU reads both as unset); unset
+    model/base_url/api_key are left unset, and the nexau profile's environment fallbacks fill them at run
+    time (``MODEL``/``OPENAI_MODEL``/``LLM_MODEL``, …: ``nexc.view.profile``)."""
     span = loc.span if loc is not None else agent_span
     fields: dict[str, Any] = {}
     params: dict[str, Any] = {}
@@ -149,6 +158,8 @@ def llm(name: str, loc: Loc | None, agent_span: Span, r: Reporter) -> Llm:
     if loc is not None and loc.value is not None and not isinstance(loc.value, dict):
         wrong(loc, "llm_config", "a map", r)
     for k, val in body.items():
+        if val.value is None or (k in ("model", "base_url", "api_key") and val.value == ""):
+            continue
         if k in ("model", "base_url", "api_key"):
             fields[k] = text(val, k, r)
         elif k == "temperature":
@@ -173,9 +184,6 @@ def llm(name: str, loc: Loc | None, agent_span: Span, r: Reporter) -> Llm:
                              notes=("NexAU passes unknown llm_config keys to the model API as extra parameters",),
                              fix=f"rename '{k}' to '{guess}'")
             params[k] = json(val, f"llm_config.{k}", r)
-    for k, env in LLM_ENV.items():
-        if fields.get(k) in (None, ""):
-            fields[k] = EnvRef(span=span, name=env)
     if params:
         fields["params"] = params
     return Llm(span=span, name=name, **{k: x for k, x in fields.items() if x is not None})
