@@ -5,6 +5,11 @@ MCP server's ``command``, ``args``, ``env``, ``headers`` and ``url``; literal st
 ``env("NAME", default)``. A value is a secret when it carries a known key prefix, a ``Bearer`` token,
 a password or key in a URL, or is a long high-entropy token. The message names the kind of secret
 and its length, never the value.
+
+Not secrets: environment references inside a value (``https://host/mcp?key=${env.KEY}`` is NexAU's own way
+to read one; ``${NAME}``, ``{{ … }}``). An obvious placeholder (``your_key_here``, ``xxx``, ``<key>``,
+``changeme``) is at most a warning. The fix is written in the spec's own language: ``env("NAME")`` in
+``.nex``, ``{env: NAME}`` in nexc YAML, ``${env.NAME}`` in NexAU and NexA4A YAML.
 """
 from __future__ import annotations
 
@@ -15,21 +20,25 @@ from collections import Counter
 from nexc.checks._locate import locate
 from nexc.ir.model import EnvRef
 
-#: (kind, pattern) — searched anywhere in the value.
+#: (kind, pattern) — searched anywhere in the value; group ``v`` is the secret itself.
 PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple((k, re.compile(p)) for k, p in (
-    ("an OpenAI-style API key (sk-…)", r"\bsk-(?:proj-|ant-|or-v1-)?[A-Za-z0-9_\-]{20,}"),
-    ("a GitHub token (ghp_…)", r"\bgh[pousr]_[A-Za-z0-9]{30,}"),
-    ("a GitHub token (github_pat_…)", r"\bgithub_pat_[A-Za-z0-9_]{30,}"),
-    ("an AWS access key id (AKIA…)", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
-    ("a Slack token (xox…)", r"\bxox[abposr]-[A-Za-z0-9\-]{10,}"),
-    ("a GitLab token (glpat-…)", r"\bglpat-[A-Za-z0-9_\-]{20,}"),
-    ("a Hugging Face token (hf_…)", r"\bhf_[A-Za-z0-9]{30,}"),
-    ("a Google API key (AIza…)", r"\bAIza[0-9A-Za-z_\-]{35}"),
-    ("a bearer token", r"(?i)\bbearer\s+[A-Za-z0-9._~+/\-]{16,}=*"),
-    ("a password in a URL", r"://[^/\s:@]+:[^/\s@]{3,}@"),
-    ("a key in a URL query", r"(?i)[?&](?:api[_-]?key|key|token|access_token|secret)=[^&\s]{8,}"),
-    ("a private key", r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+    ("an OpenAI-style API key (sk-…)", r"\b(?P<v>sk-(?:proj-|ant-|or-v1-)?[A-Za-z0-9_\-]{20,})"),
+    ("a GitHub token (ghp_…)", r"\b(?P<v>gh[pousr]_[A-Za-z0-9]{30,})"),
+    ("a GitHub token (github_pat_…)", r"\b(?P<v>github_pat_[A-Za-z0-9_]{30,})"),
+    ("an AWS access key id (AKIA…)", r"\b(?P<v>(?:AKIA|ASIA)[0-9A-Z]{16})\b"),
+    ("a Slack token (xox…)", r"\b(?P<v>xox[abposr]-[A-Za-z0-9\-]{10,})"),
+    ("a GitLab token (glpat-…)", r"\b(?P<v>glpat-[A-Za-z0-9_\-]{20,})"),
+    ("a Hugging Face token (hf_…)", r"\b(?P<v>hf_[A-Za-z0-9]{30,})"),
+    ("a Google API key (AIza…)", r"\b(?P<v>AIza[0-9A-Za-z_\-]{35})"),
+    ("a bearer token", r"(?i)\bbearer\s+(?P<v>[A-Za-z0-9._~+/<>\-]{16,}=*)"),
+    ("a password in a URL", r"://[^/\s:@]+:(?P<v>[^/\s@]{3,})@"),
+    ("a key in a URL query", r"(?i)[?&](?:api[_-]?key|key|token|access_token|secret)=(?P<v>[^&\s]{8,})"),
+    ("a private key", r"(?P<v>-----BEGIN [A-Z ]*PRIVATE KEY-----)"),
 ))
+#: environment references and template slots: what stands there is read at run time, not written inline
+_REFERENCE = re.compile(r"\$\{[^}]*\}|\{\{[^}]*\}\}|\$[A-Z_][A-Z0-9_]*\b")
+_PLACEHOLDER_WORDS = re.compile(r"(?i)your|here|placeholder|change[-_ ]?me|replace|example|dummy|fake|redacted|"
+                                r"insert|todo|fixme|<[^>]*>|\bxxx|^x+$")
 _TOKEN = re.compile(r"[A-Za-z0-9_\-+/=.]{24,}")
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 _PLACEHOLDER = re.compile(r"(?i)^(?:none|null|empty|dummy|test|changeme|x+|your[-_].*|<.*>|\$\{.*\}|sk-no-key.*)$")
@@ -41,17 +50,37 @@ def entropy(s: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in Counter(s).values()) if n else 0.0
 
 
-def secret_kind(value: str) -> str | None:
-    """What kind of secret ``value`` looks like, or ``None``."""
-    if not isinstance(value, str) or len(value) < 8 or _PLACEHOLDER.match(value.strip()):
+def placeholder(secret: str) -> bool:
+    """Whether ``secret`` is an obvious stand-in (``your_key_here``, ``xxxx``, ``<key>``, ``sk-xxxxxxxx``)."""
+    core = re.sub(r"(?i)^(?:sk-(?:proj-|ant-)?|gh[pousr]_|hf_|bearer\s+)", "", secret.strip())
+    return bool(_PLACEHOLDER.match(core) or _PLACEHOLDER_WORDS.search(core) or len(set(core.lower()) - set("-_.")) <= 2)
+
+
+def find_secret(value: str) -> tuple[str, bool] | None:
+    """``(kind, is_placeholder)`` of the secret ``value`` holds, or ``None``; references to the environment
+    (``${env.KEY}``) are not inline secrets."""
+    if not isinstance(value, str) or len(value) < 8:
+        return None
+    if "$" in value or "{{" in value:
+        value = _REFERENCE.sub("", value)
+        if len(value) < 8:
+            return None
+    if _PLACEHOLDER.match(value.strip()):
         return None
     for kind, pat in PATTERNS:
-        if pat.search(value):
-            return kind
+        m = pat.search(value)
+        if m:
+            return kind, placeholder(m.group("v"))
     for tok in _TOKEN.findall(value):
         if high_entropy(tok):
-            return "a high-entropy token"
+            return "a high-entropy token", placeholder(tok)
     return None
+
+
+def secret_kind(value: str) -> str | None:
+    """What kind of (real, not placeholder) secret ``value`` looks like, or ``None``."""
+    found = find_secret(value)
+    return found[0] if found and not found[1] else None
 
 
 def high_entropy(tok: str) -> bool:
@@ -99,9 +128,10 @@ def check(fw, r, ctx) -> None:
             items.append((s, f"MCP server '{s.name}'", field, getattr(s, field)))
     for node, owner, field, value in items:
         for where, text, is_default in _strings(value, field):
-            kind = secret_kind(text)
-            if kind is None:
+            found = find_secret(text)
+            if found is None:
                 continue
+            kind, stand_in = found
             span = getattr(value, "span", None) if isinstance(value, EnvRef) else None
             if span is None:
                 span = locate(node.span, text, word=False)
@@ -109,6 +139,23 @@ def check(fw, r, ctx) -> None:
                     span = locate(node.span, text[:40], word=False)
             what = "the default of env(…) in " if is_default else ""
             name = "OPENAI_API_KEY" if field == "api_key" else _env_name(where)
+            fix = f"read it from the environment: {env_syntax(span.file, fw.profile, name)}"
+            if stand_in:
+                r.report("NEX416", span, f"{what}{owner} {where} holds what looks like a placeholder for {kind}",
+                         notes=("a placeholder is no secret, but the framework cannot authenticate with it",),
+                         fix=fix, severity="warning")
+                continue
             r.report("NEX416", span, f"{what}{owner} {where} holds {kind} written inline ({len(text)} characters)",
-                     notes=("the value is not shown here; revoke it if it was ever committed",),
-                     fix=f'read it from the environment: env("{name}")')
+                     notes=("the value is not shown here; revoke it if it was ever committed",), fix=fix)
+
+
+def env_syntax(file: str | None, profile: str, name: str) -> str:
+    """How the spec's own language reads environment variable ``name``."""
+    f = (file or "").lower()
+    if f.endswith(".nex"):
+        return f'env("{name}")'
+    if f.endswith((".nex.yaml", ".nex.yml")):
+        return "{env: " + name + "}"
+    if f.endswith((".yaml", ".yml")):
+        return "${env." + name + "}"
+    return f'env("{name}")' if profile != "nexau" else "${env." + name + "}"

@@ -33,7 +33,7 @@ from nexc.frontend.nexau.files import outside_project, parse_text
 from nexc.frontend.nexau.loader import Loader
 from nexc.frontend.nexau.toolset import AgentToolset
 from nexc.ir.base import Span
-from nexc.ir.model import Binding, Llm, McpServer, Prompt
+from nexc.ir.model import Binding, EnvRef, Llm, McpServer, Prompt
 from nexc.ir.surface import Name, SourceFile, SurfaceAgent, SurfaceTool
 
 NAME = "nexa4a"
@@ -265,7 +265,7 @@ def _llm(e: Loc, r: Reporter) -> Llm | None:
                                                    "endpoints; give its base_url")
     for k in ("model", "api_key", "base_url"):
         if k in b:
-            f[k] = v.text(b[k], k, r)
+            f[k] = _env_text(b[k], k, r)
     if "max_tokens" in b:
         f["max_tokens"] = v.number(b["max_tokens"], "max_tokens", r, integer_only=True)
     for k in ("temperature", "timeout"):
@@ -273,6 +273,16 @@ def _llm(e: Loc, r: Reporter) -> Llm | None:
             x = v.number(b[k], k, r)
             f[k] = float(x) if isinstance(x, (int, float)) else x
     return Llm(span=e.span, name=named[0], **{k: x for k, x in f.items() if x is not None})
+
+
+_DOLLAR_ENV = re.compile(r"\s*\$\{([A-Za-z_][A-Za-z0-9_]*)\}\s*")
+
+
+def _env_text(loc: Loc, key: str, r: Reporter):
+    """Text, where a whole ``${NAME}`` (how NexA4A writes ``api_key: ${LLM_API_KEY}``) reads the environment."""
+    if isinstance(loc.value, str) and (m := _DOLLAR_ENV.fullmatch(loc.value)):
+        return EnvRef(span=loc.span, name=m.group(1))
+    return v.text(loc, key, r)
 
 
 def _mcp(e: Loc, loader: Loader, r: Reporter) -> McpServer | None:
@@ -286,7 +296,7 @@ def _mcp(e: Loc, loader: Loader, r: Reporter) -> McpServer | None:
         r.report("NEX203", b["type"].span if "type" in b else e.span,
                  f"MCP server '{name}': NexA4A servers are reached by URL; type must be sse or http, not {t!r}")
         return None
-    url = v.text(b["url"], "url", r) if "url" in b else None
+    url = _env_text(b["url"], "url", r) if "url" in b else None
     if url is None:
         r.report("NEX202", e.span, f"MCP server '{name}' needs a 'url'")
         return None

@@ -5,6 +5,9 @@ or when its ``python`` binding names a module that is not beside the spec and no
 looked up on the file system only — nothing is imported, so no code of the spec runs at build time.
 Each such tool gets ``binding = simulated`` (:mod:`nexc.runtime.simulate`) and a NEX614 warning; the
 NEX613 errors of missing tool files are withdrawn, since the tool now runs.
+
+An agent whose prompt is missing (NexA4A writes agents without their prompt files) runs on a prompt made
+from its name and description, with a NEX615 warning; the errors about the missing prompt are withdrawn.
 """
 from __future__ import annotations
 
@@ -43,8 +46,43 @@ def _about(d, tool) -> bool:
         b.end_line, b.end_column)
 
 
+def described_prompt(agent) -> str:
+    """The stand-in prompt of an agent whose prompt is missing."""
+    text = f"You are {agent.name}."
+    if agent.description:
+        text += f" {agent.description.strip()}"
+    return text
+
+
+def _prompt_error(d, agent) -> bool:
+    """Whether ``d`` reports ``agent``'s missing prompt."""
+    if d.code not in ("NEX600", "NEX202", "NEX308") or "prompt" not in d.message:
+        return False
+    return f"'{agent.name}'" in d.message or _about(d, agent)
+
+
+def _describe_missing_prompts(fw: Framework, r) -> Framework:
+    from nexc.ir.model import Prompt
+
+    agents, changed = [], []
+    for a in fw.agents:
+        if a.prompt is None or (a.prompt.file is not None and a.prompt.text is None
+                                and any(_prompt_error(d, a) for d in r.diagnostics)):
+            changed.append(a)
+            a = a.model_copy(update={"prompt": Prompt(span=a.span, text=described_prompt(a))})
+        agents.append(a)
+    if not changed:
+        return fw
+    r.diagnostics[:] = [d for d in r.diagnostics if not any(_prompt_error(d, a) for a in changed)]
+    for a in changed:
+        r.report("NEX615", a.span, f"agent '{a.name}' has no prompt, so it runs on one made from its description")
+    return fw.model_copy(update={"agents": tuple(agents)})
+
+
 def simulate_missing(fw: Framework, root_dir: Path, r) -> Framework:
-    """``fw`` with every missing tool simulated (see the module docstring)."""
+    """``fw`` with every missing tool simulated and every missing prompt described (see the module
+    docstring)."""
+    fw = _describe_missing_prompts(fw, r)
     stops = {s for a in fw.agents for s in a.stop_tools}
     tools, changed = [], []
     for t in fw.tools:

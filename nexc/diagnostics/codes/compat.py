@@ -109,3 +109,12 @@ rule("NEX614", "simulated-tool", "warning", "A tool without an implementation ru
      why="Simulated results are not real observations: trajectories mark them (`simulated` on the tool message).",
      example="tools:\n  - tool_name: price_parser_tool\n    config_path: tools/price_parser_tool.py   # missing",
      fix="Nothing to fix for simulation runs; add the tool's implementation to run it for real.")
+rule("NEX615", "described-prompt", "warning", "An agent without a prompt runs on one made from its description "
+     "(--simulate-missing).",
+     what="With `--simulate-missing`, an agent whose prompt file is missing (or that names none: NexA4A frameworks "
+          "often arrive so) gets the prompt \"You are NAME. DESCRIPTION\" instead of an error.",
+     why="The framework can then run end to end for task generation and testing; the prompt is not the one its "
+         "author meant.",
+     example="agents:\n  - agent_name: Pricer\n    description: Prices a menu.\n    sysprompt_path: prompts/pricer.md"
+             "   # missing",
+     fix="Add the prompt file to run the agent as written.")
