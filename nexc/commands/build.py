@@ -9,17 +9,18 @@ import click
 from nexc.commands.common import FROM_CHOICE, compile_or_exit
 
 
-def run_emitter(target: str, res, out_dir: Path, force: bool) -> int:
-    """Run one emitter into ``out_dir`` safely; returns an exit code."""
+def stage(target: str, res, out_dir: Path, force: bool):
+    """Run the emitter of ``target`` into a fresh :class:`~nexc.emit.writer.OutputDir` (nothing is written
+    yet); returns ``(out, summary)``, or an exit code when the target is unknown or its emitter failed."""
     from nexc.emit import get_emitter
-    from nexc.emit.writer import OutputConflict, OutputDir
+    from nexc.emit.writer import OutputDir
 
     try:
         emitter = get_emitter(target)
     except KeyError:
         click.echo(f"nexc: target '{target}' is not available in this installation", err=True)
         return 2
-    out = OutputDir(out_dir, force=force)
+    out = OutputDir(out_dir, force=force, target=target)
     try:
         summary = emitter(res.framework, res.context, out)
     except click.ClickException:
@@ -27,12 +28,25 @@ def run_emitter(target: str, res, out_dir: Path, force: bool) -> int:
     except (KeyError, ValueError, OSError) as exc:
         click.echo(f"nexc: the {target} target failed: {exc}", err=True)
         return 2
+    return out, summary
+
+
+def commit(target: str, out, summary, out_dir: Path) -> int:
+    """Write the staged files of one target safely; returns an exit code."""
+    from nexc.emit.writer import OutputConflict
+
     try:
         result = out.commit()
     except OutputConflict as exc:
-        files = ", ".join(exc.args[0][:5])
-        click.echo(f"nexc: {out_dir} holds files nexc did not write and would overwrite: {files}; "
-                   f"move them away or pass --force", err=True)
+        theirs = {t: [p for p, o in exc.owners.items() if o == t] for t in sorted(set(exc.owners.values()))}
+        if theirs:
+            for t, paths in theirs.items():
+                click.echo(f"nexc: the {target} target would overwrite files of the {t} target in {out_dir}: "
+                           f"{', '.join(paths[:5])}; build them into different folders, or pass --force", err=True)
+        mine = [p for p in exc.paths if p not in exc.owners]
+        if mine:
+            click.echo(f"nexc: {out_dir} holds files nexc did not write and would overwrite: {', '.join(mine[:5])}; "
+                       f"move them away or pass --force", err=True)
         return 2
     except OSError as exc:  # the output path is a file, or under one; no permission
         click.echo(f"nexc: cannot write into {out_dir}: {exc.strerror or exc}"
@@ -43,6 +57,44 @@ def run_emitter(target: str, res, out_dir: Path, force: bool) -> int:
                + (f", {len(result['removed'])} removed" if result["removed"] else "") + ")"
                + (f" — {summary}" if summary and summary != "manifest.json" else ""))
     return 0
+
+
+def run_emitter(target: str, res, out_dir: Path, force: bool) -> int:
+    """Run one emitter into ``out_dir`` safely; returns an exit code."""
+    staged = stage(target, res, out_dir, force)
+    return staged if isinstance(staged, int) else commit(target, *staged, out_dir)
+
+
+def clashes(staged: dict[str, tuple]) -> list[str]:
+    """Paths that two targets of one build would write with different content, as messages."""
+    seen: dict[str, tuple[str, bytes]] = {}
+    out = []
+    for target, (o, _) in staged.items():
+        for rel, data in o.files.items():
+            if rel in seen and seen[rel][1] != data:
+                out.append(f"the {seen[rel][0]} and {target} targets both write '{rel}', differently")
+            seen.setdefault(rel, (target, data))
+    return out
+
+
+def run_targets(targets, res, out_dir: Path, force: bool) -> int:
+    """Build every target into ``out_dir``: stage all of them, refuse when two would write one path
+    differently (nothing is written then), commit them one by one; returns the worst exit code."""
+    status, staged = 0, {}
+    for t in dict.fromkeys(targets):
+        s = stage(t, res, out_dir, force)
+        if isinstance(s, int):
+            status = max(status, s)
+        else:
+            staged[t] = s
+    problems = clashes(staged)
+    if problems:
+        for p in problems:
+            click.echo(f"nexc: {p}; build these targets into different folders (-o)", err=True)
+        return 2
+    for t, (o, summary) in staged.items():
+        status = max(status, commit(t, o, summary, out_dir))
+    return status
 
 
 @click.command()
@@ -60,7 +112,8 @@ def run_emitter(target: str, res, out_dir: Path, force: bool) -> int:
 @click.option("--schema-target", type=click.Choice(["default", "openai-strict"]), default="default", show_default=True,
               help="Tool schema form with -O: openai-strict closes every object and makes optional "
                    "parameters nullable (OpenAI strict mode).")
-@click.option("--force", is_flag=True, help="Overwrite files in the output folder that nexc did not write.")
+@click.option("--force", is_flag=True, help="Overwrite files in the output folder that nexc did not write, or that "
+              "another target wrote.")
 @click.option("--simulate-missing", is_flag=True,
               help="Tools whose implementation is missing become simulated tools (an LLM plays them at run time) "
                    "instead of errors.")
@@ -68,6 +121,9 @@ def build(spec, output, targets, kind, formats, optimise, schema_target, force, 
     """Check SPEC and write build outputs.
 
     A rebuild rewrites only files whose content changed and never touches files it did not write.
+    Targets may share the output folder: OUTPUT/.nexc-files records which target wrote which file.
+    A build of some targets rewrites and removes only those targets' files (a file a target wrote
+    before and no longer produces is removed if unchanged since); files of the other targets stay.
     Exit status: 0 built, 1 the spec has errors (nothing written), 2 usage or internal error.
     """
     if schema_target != "default" and not optimise:
@@ -79,7 +135,4 @@ def build(spec, output, targets, kind, formats, optimise, schema_target, force, 
         options["simulate_missing"] = True
     res = compile_or_exit(spec, kind, options=options or None, optimise=optimise)
     out_dir = Path(output) if output else Path("build") / res.framework.name
-    status = 0
-    for t in targets:
-        status = max(status, run_emitter(t, res, out_dir, force))
-    sys.exit(status)
+    sys.exit(run_targets(targets, res, out_dir, force))
