@@ -35,7 +35,10 @@ def project_root(folder: str) -> str:
 
 
 def within(path: str, root: str) -> bool:
-    """Whether ``path`` resolves (symbolic links followed) inside the folder ``root`` (a real path)."""
+    """Whether ``path`` resolves (symbolic links followed) inside the folder ``root`` (a real path); a path
+    that cannot be a file name (a NUL byte) is inside nothing."""
+    if "\x00" in os.fspath(path):
+        return False
     return os.path.commonpath([os.path.realpath(path), root]) == root
 
 
@@ -59,28 +62,87 @@ def display_path(path: str | os.PathLike) -> str:
     return rel if not rel.startswith("..") else str(p)
 
 
+class Unreadable(OSError):
+    """A file nexc will not read: ``code`` (NEX001 missing, NEX002 not a regular file or unreadable,
+    NEX003 too large, NEX309 outside the project) and a message naming it."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def read_bytes(path: str | os.PathLike, *, limit: int = MAX_SPEC_BYTES, root: str | None = None,
+               what: str = "file") -> bytes:
+    """The bytes of a file that a spec names — the one way nexc reads such a file. Refused (raising
+    :class:`Unreadable`): a path with a NUL byte, a path outside ``root`` (symbolic links followed), anything
+    but a regular file (a FIFO is opened without blocking, a device such as ``/dev/zero`` never read),
+    and more than ``limit`` bytes (at most ``limit + 1`` are ever read)."""
+    import stat
+
+    shown = display_path(path) if "\x00" not in os.fspath(path) else repr(os.fspath(path))
+    raw = os.fspath(path)
+    if "\x00" in raw:
+        raise Unreadable("NEX002", f"{what} path {shown} contains a NUL byte")
+    if root is not None and not within(raw, root):
+        raise Unreadable("NEX309", f"{what} '{shown}' is outside the project root '{display_path(root)}'")
+    try:
+        fd = os.open(raw, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        raise Unreadable("NEX001", f"{what} '{shown}' does not exist") from None
+    except (OSError, ValueError) as exc:
+        raise Unreadable("NEX002", f"cannot read {what} '{shown}': {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = ("a folder" if stat.S_ISDIR(st.st_mode) else "a FIFO" if stat.S_ISFIFO(st.st_mode)
+                    else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "not a regular file")
+            raise Unreadable("NEX002", f"{what} '{shown}' is {kind}, not a regular file")
+        if st.st_size > limit:
+            raise Unreadable("NEX003", f"{what} '{shown}' is {st.st_size:,} bytes; the limit is {limit:,}")
+        chunks, left = [], limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+        if len(data) > limit:  # it grew while being read
+            raise Unreadable("NEX003", f"{what} '{shown}' is over the limit of {limit:,} bytes")
+        return data
+    except Unreadable:
+        raise
+    except OSError as exc:
+        raise Unreadable("NEX002", f"cannot read {what} '{shown}': {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+
+
+def read_file_text(path: str | os.PathLike, *, limit: int = MAX_PROMPT_BYTES, root: str | None = None,
+                   what: str = "file", errors: str = "strict") -> str:
+    """:func:`read_bytes` decoded as UTF-8 (a BOM dropped); undecodable text is :class:`Unreadable` (NEX004)
+    unless ``errors`` says otherwise."""
+    data = read_bytes(path, limit=limit, root=root, what=what)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8", errors)
+    except UnicodeDecodeError as exc:
+        raise Unreadable("NEX004", f"{what} '{display_path(path)}' is not UTF-8 text (offset {exc.start})") from None
+
+
 def read_text(path: str | os.PathLike, reporter: Reporter, *, span: Span | None = None,
               limit: int = MAX_SPEC_BYTES, what: str = "spec file") -> str | None:
     """Read a UTF-8 text file, reporting NEX001–NEX004 instead of raising. ``span`` locates the
     reference that named the file (an import, a prompt file); without one the file itself is blamed."""
-    shown = display_path(path)
+    raw = os.fspath(path)
+    shown = display_path(path) if "\x00" not in raw else repr(raw)
     where = span or Span.point(shown)
-    p = Path(path)
     try:
-        if not p.exists():
-            reporter.report("NEX001", where, f"{what} '{shown}' does not exist")
-            return None
-        if not p.is_file():
-            reporter.report("NEX002", where, f"{what} '{shown}' is not a regular file")
-            return None
-        size = p.stat().st_size
-        if size > limit:
-            reporter.report("NEX003", where, f"{what} '{shown}' is {size:,} bytes; the limit is {limit:,}",
-                            fix="pass the spec itself, or split large text into prompt files")
-            return None
-        data = p.read_bytes()
-    except OSError as exc:
-        reporter.report("NEX002", where, f"cannot read {what} '{shown}': {exc.strerror or exc}")
+        data = read_bytes(path, limit=limit, what=what)
+    except Unreadable as exc:
+        fix = "pass the spec itself, or split large text into prompt files" if exc.code == "NEX003" else None
+        reporter.report(exc.code, where, exc.message, fix=fix)
         return None
     text = decode(data, shown, reporter, what=what)
     if text is not None:

@@ -30,14 +30,16 @@ def prompt_text(agent: Agent, root_dir: Path | None) -> str:
         return p.text
     if p.file and root_dir is not None:
         try:
-            return (Path(root_dir) / p.file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            return _read(root_dir, p.file)
+        except (OSError, UnicodeDecodeError, ValueError):  # reported where the path was resolved
             return ""
     return ""
 
 
 def _read(root_dir: str, path: str) -> str:
-    return (Path(root_dir) / path).read_text(encoding="utf-8")
+    from nexc.view.agent import read_prompt_file
+
+    return read_prompt_file(str(root_dir), path)
 
 
 def static_context(fw: Framework, agent: Agent, fmt_id: str, root_dir: Path | None, lock: dict | None = None, *,

@@ -12,10 +12,11 @@ def _text(file: str) -> str | None:
 
     text = cached_text(file)
     if text is None:
+        from nexc.source import MAX_PROMPT_BYTES, read_file_text
+
         try:
-            with open(file, encoding="utf-8") as fh:
-                text = fh.read()
-        except (OSError, UnicodeDecodeError):
+            text = read_file_text(file, limit=MAX_PROMPT_BYTES, what="file")
+        except (OSError, UnicodeDecodeError, ValueError):
             return None
     return text
 

@@ -24,10 +24,11 @@ def _source_line(file: str, line: int) -> str | None:
 
     text = cached_text(file)
     if text is None:
-        try:
-            with open(file, encoding="utf-8") as fh:
-                text = fh.read(8 * 1024 * 1024)
-        except (OSError, UnicodeDecodeError, ValueError):
+        from nexc.source import MAX_PROMPT_BYTES, read_file_text
+
+        try:  # the one safe reader: a FIFO or a device named in a diagnostic is not opened for reading
+            text = read_file_text(file, limit=MAX_PROMPT_BYTES, what="file", errors="replace")
+        except (OSError, ValueError):
             return None
         from nexc.source import remember
 

@@ -68,6 +68,10 @@ def normalise_path(path: str, declared_in: str, root_dir: Path, span: Span, r: R
                    must_exist: str | None) -> str | None:
     """``path`` (relative to the declaring file) as a POSIX path relative to ``root_dir``. Reports paths
     that escape the root (NEX309) and, when ``must_exist`` is "file" or "dir", missing ones (NEX308)."""
+    if "\x00" in path:
+        r.report("NEX308", span, "the path contains a NUL byte, which no file name can hold",
+                 fix="remove the \\0 from the path")
+        return None
     base = Path(declared_in).parent
     target = Path(os.path.normpath(base / path)) if not os.path.isabs(path) else Path(os.path.normpath(path))
     try:

@@ -25,9 +25,12 @@ def framework_profile(fw: Framework, override: str | None = None) -> Profile:
 
 
 def read_prompt_file(root_dir: str, path: str) -> str:
-    """A prompt file's text (relative to the framework's root folder)."""
-    with open(os.path.join(root_dir, path), encoding="utf-8") as f:
-        return f.read()
+    """A prompt file's text (relative to the framework's root folder), through nexc's one safe reader:
+    inside the root, a regular file, at most ``MAX_PROMPT_BYTES`` (else :class:`~nexc.source.Unreadable`)."""
+    from nexc.source import MAX_PROMPT_BYTES, read_file_text
+
+    return read_file_text(os.path.join(root_dir, path), limit=MAX_PROMPT_BYTES, root=os.path.realpath(root_dir),
+                          what="prompt file")
 
 
 class AgentView:

@@ -34,9 +34,15 @@ def read_skill(folder: str, name: str, description: str | None = None) -> SkillD
     path = os.path.join(folder, "SKILL.md")
     meta: dict = {}
     body = ""
+    text = None
     if os.path.isfile(path):
-        with open(path, encoding="utf-8", errors="replace") as f:
-            text = f.read()
+        from nexc.source import MAX_PROMPT_BYTES, read_file_text
+
+        try:
+            text = read_file_text(path, limit=MAX_PROMPT_BYTES, what="SKILL.md", errors="replace")
+        except OSError:
+            text = None
+    if text is not None:
         body = text
         if text.startswith("---"):
             head, sep, rest = text[3:].partition("\n---")

@@ -30,7 +30,12 @@ def child_path(raw: str, declared_in: str) -> str:
 
 def outside_project(target: str, raw: str, declared_in: str, span: Span, r: Reporter) -> bool:
     """Report (NEX309) and return True when ``target`` (``raw`` as written in ``declared_in``) resolves outside
-    the declaring config's project: nexc never reads, nor copies into a bundle, files from elsewhere."""
+    the declaring config's project: nexc never reads, nor copies into a bundle, files from elsewhere.
+    A path with a NUL byte names no file at all (NEX600)."""
+    if "\x00" in raw:
+        r.report("NEX600", span, "the path contains a NUL byte, which no file name can hold",
+                 fix="remove the \\0 from the path")
+        return True
     root = project_root(os.path.dirname(os.path.abspath(declared_in)))
     if within(target, root):
         return False
@@ -113,10 +118,11 @@ def skill_front_matter(folder: str) -> dict[str, Any] | None:
     md = os.path.join(folder, "SKILL.md")
     if not os.path.isfile(md):
         return None
+    from nexc.source import read_file_text
+
     try:
-        with open(md, encoding="utf-8") as fh:
-            text = fh.read(1024 * 1024)
-    except (OSError, UnicodeDecodeError):
+        text = read_file_text(md, limit=16 * 1024 * 1024, what="SKILL.md", errors="replace")[:1024 * 1024]
+    except OSError:
         return {}
     if not text.startswith("---"):
         return {}
