@@ -9,10 +9,12 @@ package name is validated, so neither building nor importing a bundle can execut
 """
 from __future__ import annotations
 
+import functools
 import json
 import keyword
 import math
 import os
+import posixpath
 import sys
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,52 @@ class BundleError(click.ClickException):
         return self.message
 
 
+#: Top-level modules the runtime needs, when the installed metadata cannot be read.
+_KNOWN_DEPENDENCY_MODULES = frozenset({
+    "nexc", "click", "pydantic", "pydantic_core", "openai", "jinja2", "markupsafe", "yaml", "lark", "jsonschema",
+    "jsonschema_specifications", "referencing", "rpds", "attrs", "attr", "mcp", "anyio", "sniffio", "idna", "h11",
+    "httpx", "httpx2", "httpcore", "httpcore2", "certifi", "typing_extensions", "annotated_types", "distro", "jiter",
+    "tqdm", "starlette", "sse_starlette", "uvicorn", "typing_inspection", "multipart", "python_multipart"})
+
+
+@functools.lru_cache(maxsize=1)
+def dependency_modules() -> frozenset[str]:
+    """Every top-level module name of nexc's installed (non-optional) dependencies, transitively: a bundle
+    named like one of them would shadow it (``anyio``, ``h11``, ``mcp``, …)."""
+    import re
+    from importlib import metadata
+
+    names: set[str] = set(_KNOWN_DEPENDENCY_MODULES)
+    seen: set[str] = set()
+    todo = ["nexc"]
+    while todo:
+        dist_name = todo.pop()
+        key = re.sub(r"[-_.]+", "-", dist_name).lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            dist = metadata.distribution(dist_name)
+        except metadata.PackageNotFoundError:
+            continue
+        top = dist.read_text("top_level.txt")
+        if top:
+            names.update(t.strip() for t in top.split() if t.strip().isidentifier())
+        for f in dist.files or ():
+            first = f.parts[0] if f.parts else ""
+            if first.endswith(".py"):
+                first = first[:-3]
+            if first.isidentifier() and not first.endswith((".dist-info", ".data")):
+                names.add(first)
+        for req in dist.requires or ():
+            if "extra ==" in req.replace('"', " ").replace("'", " ") or "extra==" in req:
+                continue
+            m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", req)
+            if m:
+                todo.append(m.group(1))
+    return frozenset(n for n in names if n.isidentifier())
+
+
 def check_identifier(name: str, what: str, span=None) -> str:
     """``name`` if it can name a Python package; otherwise raise :class:`BundleError` (a diagnostic)."""
     where = f"{span}: " if span is not None and not str(getattr(span, "file", "<")).startswith("<") else ""
@@ -49,8 +97,8 @@ def check_identifier(name: str, what: str, span=None) -> str:
         problem = "is a Python keyword"
     elif name.startswith("__") or name in RESERVED:
         problem = "is reserved in a bundle"
-    elif name in sys.stdlib_module_names or name in ("nexc", "click", "pydantic", "openai", "jinja2"):
-        problem = "would shadow a module the bundle needs"
+    elif name in sys.stdlib_module_names or name in dependency_modules():
+        problem = "would shadow a module the bundle needs (the standard library or one of nexc's dependencies)"
     if problem:
         raise BundleError(f"{where}error[bundle-name]: {what} {name!r} {problem}; rename it to build a bundle")
     return name
@@ -97,11 +145,53 @@ def _inside(root: Path, rel: str, what: str) -> Path:
     return p
 
 
-def _copy_tree(out, pkg: str, root: Path, folder: Path) -> None:
-    for p in sorted(folder.rglob("*")):
-        rel = p.relative_to(root)
-        if p.is_file() and not _SKIP.intersection(rel.parts) and p.suffix != ".pyc":
-            out.add(f"{pkg}/{rel.as_posix()}", p.read_bytes())
+def contained_files(root: Path, source: Path) -> tuple[list[tuple[str, Path]], list[str]]:
+    """The files of ``source`` (a file, or a folder walked in name order; ``__pycache__``, ``.git`` and
+    ``*.pyc`` left out) that stay inside ``root``: ``[(path relative to source, "" for source itself), file to
+    read]``, and the paths (relative to ``root``) of the symbolic links left out because they point outside it.
+    A link is followed only to a target inside ``root``; folders are walked once (no cycles)."""
+    base = os.path.realpath(root)
+
+    def inside(p: str) -> bool:
+        real = os.path.realpath(p)
+        return real == base or real.startswith(base + os.sep)
+
+    def rel(p: str) -> str:
+        return os.path.relpath(p, root).replace(os.sep, "/")
+
+    files: list[tuple[str, Path]] = []
+    if not inside(source):
+        return files, [rel(str(source))]
+    if not os.path.isdir(source):
+        return ([("", Path(os.path.realpath(source)))] if os.path.isfile(source) else []), []
+    skipped, seen, todo = [], set(), [(str(source), "")]
+    while todo:
+        folder, prefix = todo.pop()
+        if os.path.realpath(folder) in seen:
+            continue
+        seen.add(os.path.realpath(folder))
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        subdirs = []
+        for e in entries:
+            if e.name in _SKIP or e.name.endswith(".pyc"):
+                continue
+            if e.is_symlink() and not inside(e.path):
+                skipped.append(rel(e.path))
+            elif e.is_dir():
+                subdirs.append((e.path, f"{prefix}{e.name}/"))
+            elif e.is_file():
+                files.append((f"{prefix}{e.name}", Path(os.path.realpath(e.path))))
+        todo.extend(reversed(subdirs))
+    return sorted(files), sorted(skipped)
+
+
+def _copy_tree(out, pkg: str, root: Path, rel: str) -> list[str]:
+    """Copy ``root/rel`` (a file or folder) to ``pkg/rel``; returns the links left out (outside ``root``)."""
+    files, skipped = contained_files(root, root / rel)
+    for sub, real in files:
+        out.add(posixpath.normpath(f"{pkg}/{rel}/{sub}" if sub else f"{pkg}/{rel}"), real.read_bytes())
+    return skipped
 
 
 def _local_modules(fw, root: Path) -> list[str]:
@@ -170,12 +260,13 @@ def emit(fw, ctx, out) -> str:
     out.add(f"{pkg}/manifest.json", manifest_text(fw, ctx))
     for a in fw.agents:
         if a.prompt and a.prompt.file:
-            p = _inside(root, a.prompt.file, "prompt file")
-            out.add(f"{pkg}/{p.relative_to(root).as_posix()}", p.read_bytes())
+            p = _inside(root, a.prompt.file, "prompt file")  # a link is followed only to a file inside root
+            out.add(f"{pkg}/{Path(a.prompt.file).as_posix()}", p.read_bytes())
+    outside: list[str] = []
     for s in fw.skills:
         d = _inside(root, s.path, "skill folder")
         if d.is_dir():
-            _copy_tree(out, pkg, root, d)
+            outside += _copy_tree(out, pkg, root, Path(s.path).as_posix())
     from nexc.mcp_lock import LOCKFILE, bundled_lock
 
     lock = bundled_lock(fw, root)  # the locked MCP tool schemas: loading the bundle starts no server
@@ -183,8 +274,9 @@ def emit(fw, ctx, out) -> str:
         out.add(f"{pkg}/{LOCKFILE}", lock)
     mods = _local_modules(fw, root)
     for m in mods:
-        if (root / f"{m}.py").is_file():
-            out.add(f"{pkg}/{m}.py", (root / f"{m}.py").read_bytes())
-        else:
-            _copy_tree(out, pkg, root, root / m)
-    return f"{pkg}/ (python -m {pkg} \"task\"; {len(mods)} tool module{'s' if len(mods) != 1 else ''})"
+        outside += _copy_tree(out, pkg, root, f"{m}.py" if (root / f"{m}.py").is_file() else m)
+    for link in outside:
+        click.echo(f"warning: {link} is a symbolic link to a path outside the framework folder {root}; "
+                   "not copied into the bundle", err=True)
+    left = f"; {len(outside)} link{'s' if len(outside) != 1 else ''} outside the folder not copied" if outside else ""
+    return f"{pkg}/ (python -m {pkg} \"task\"; {len(mods)} tool module{'s' if len(mods) != 1 else ''}{left})"
