@@ -6,8 +6,14 @@ Layout of the output folder (every path relative to it)::
     tools/<tool>.tool.yaml       one tool YAML per tool
     <prompt file path>           prompt files and skill folders, at the same path relative to the folder as
     <skill folder path>/…        they had relative to the framework's root (so the IR's paths stay equal)
+    <module path>.py             the Python modules of python bindings and extensions found in the root, and
+                                 the modules of the root they import (found with ``ast``, transitively)
+    nexc_stdlib.py               nexc's stdlib tools (standard library only), when a tool has a stdlib binding
     prompts/<agent>.md           inline Jinja prompts, which NexAU can only read from files
+    .env.example                 the environment variables the export reads (NAME=default)
     coverage.json                the CoverageReport
+
+Nothing outside the root is copied: a symbolic link whose target is outside it is left out and reported.
 
 Names that the NexAU frontend had to rename (``metadata["nexau"]["renamed"]``) get their original back, and
 hook points (``metadata["nexau"]["hook_points"]``) are restored, so NexAU → nexc → NexAU is lossless for
@@ -15,7 +21,9 @@ everything NexAU can express.
 """
 from __future__ import annotations
 
+import ast
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -23,7 +31,19 @@ from typing import Any
 
 import yaml
 
-from nexc.ir.model import Agent, AgentRef, EnvRef, Framework, Llm, McpSelection, McpServer, SkillRef, Tool, ToolRef
+from nexc.ir.model import (
+    Agent,
+    AgentRef,
+    EnvRef,
+    Framework,
+    Llm,
+    McpSelection,
+    McpServer,
+    SkillRef,
+    Tool,
+    ToolRef,
+)
+from nexc.stdlib import EXPORT_MODULE, export_module_text, stdlib_tools
 
 #: nexc tool format → NexAU tool_call_mode.
 MODES = {"openai": "openai", "nexau_xml": "xml"}
@@ -115,6 +135,8 @@ class _Exporter:
         self.texts: dict[str, str] = {}       # out path → text
         self.copies: dict[str, str] = {}      # out path → path relative to root_dir (file or folder)
         self.raw_files: dict[str, str] = {}   # prompt files NexAU must not render: out path → where
+        self.env: dict[str, tuple[str | None, str]] = {}  # variables read: name → (default, where)
+        self.stdlib: set[str] = set()         # stdlib ids bound by the exported tools
 
     def orig(self, name: str) -> str:
         return self.renamed.get(name, name)
@@ -146,6 +168,14 @@ class _Exporter:
             self.texts[f"tools/{t.name}.tool.yaml"] = nexau_yaml_text(self.tool_yaml(t))
         for a in fw.agents:
             self.texts[f"{a.name}.yaml"] = nexau_yaml_text(self.agent(a))
+        if self.stdlib:
+            self.texts[f"{EXPORT_MODULE}.py"] = export_module_text()
+            from nexc.runtime.stdlib import SEARCH_ENV
+
+            if "web_search" in self.stdlib:
+                self.env.setdefault(SEARCH_ENV, (None, "stdlib tool 'web_search' (a GET endpoint answering JSON)"))
+        if self.env:
+            self.texts[".env.example"] = env_example(self.env)
         self.report.files = sorted(set(self.texts) | set(self.copies) | {"coverage.json"})
 
     # -------------------------------------------------------- pieces
@@ -159,16 +189,30 @@ class _Exporter:
             self.report.add(where, "returns", "NexAU tool YAMLs have no return schema; dropped")
         if t.binding is None:
             self.report.add(where, "binding", "the tool has no implementation; NexAU needs a 'binding'")
-        elif t.binding.kind != "python":
+        elif t.binding.kind == "stdlib" and self.stdlib_binding(t) is None:
+            self.report.add(where, "binding", f"no stdlib tool '{t.binding.target}'")
+        elif t.binding.kind not in ("python", "stdlib"):
             self.report.add(where, "binding", f"{t.binding.kind} binding '{t.binding.target}' has no NexAU "
                                               "equivalent; give a python binding")
         return d
 
+    def stdlib_binding(self, t: Tool) -> str | None:
+        """``nexc_stdlib:<function>`` for a stdlib-bound tool (the module is written when one is used)."""
+        spec = stdlib_tools().get(t.binding.target) if t.binding is not None else None
+        if spec is None or not spec.get("binding"):
+            return None
+        self.stdlib.add(t.binding.target)
+        return f"{EXPORT_MODULE}:{spec['binding'].rpartition(':')[2]}"
+
     def text_value(self, value: Any, where: str, what: str) -> Any:
         if isinstance(value, EnvRef):
+            secret = what in ("api_key", "headers", "env")
+            self.env.setdefault(value.name, (None if secret else value.default, f"{where}, {what}"))
             if value.default is not None:
-                self.report.add(where, what, f"the default of env('{value.name}') cannot be expressed; NexAU fails "
-                                             "when the variable is unset")
+                self.report.add(where, what, f"NexAU has no defaults for ${{env.{value.name}}} and fails when it is "
+                                             "unset: set it before running ("
+                                             + ("it is in .env.example" + ("" if secret else " with its default")
+                                                + ")"))
             return "${env." + value.name + "}"
         return value
 
@@ -181,6 +225,7 @@ class _Exporter:
         for k in ("model", "base_url", "api_key"):
             val = getattr(llm, k)
             if val is None or (isinstance(val, EnvRef) and val.name == LLM_ENV[k] and val.default is None):
+                self.env.setdefault(LLM_ENV[k], (None, f"{where}, {k} (NexAU reads it when llm_config leaves it out)"))
                 continue  # NexAU falls back to the LLM_* environment variables itself
             d[k] = self.text_value(val, where, k)
         for k in ("temperature", "top_p", "max_tokens", "timeout", "max_retries"):
@@ -259,6 +304,10 @@ class _Exporter:
                 entry: dict[str, Any] = {"name": self.orig(e.name), "yaml_path": f"./tools/{e.name}.tool.yaml"}
                 if t is not None and t.binding is not None and t.binding.kind == "python":
                     entry["binding"] = t.binding.target
+                elif t is not None and t.binding is not None and t.binding.kind == "stdlib":
+                    target = self.stdlib_binding(t)
+                    if target is not None:
+                        entry["binding"] = target
                 if t is not None and t.lazy:
                     entry["lazy"] = True
                 if t is not None and t.extra_kwargs:
@@ -355,41 +404,137 @@ def raw_template(text: str) -> str:
     return "{{ 'endraw' }}".join("{%+ raw %}" + part + "{%+ endraw %}" if part else "" for part in text.split("endraw"))
 
 
+def env_example(env: dict[str, tuple[str | None, str]]) -> str:
+    """``.env.example``: one ``NAME=default`` line per variable the export reads (``NAME=`` when it has no
+    default, or its default is a secret), each under a comment saying where it is used."""
+    lines = ["# The environment variables this NexAU export reads (generated by nexc). NexAU has no defaults for",
+             "# ${env.NAME}: it fails when one is unset, so set them (the values below are the spec's defaults) or",
+             "# copy this file to .env and load it before starting NexAU.", ""]
+    for name in sorted(env):
+        default, where = env[name]
+        value = "" if default is None else default
+        if value and not re.fullmatch(r"[\w./:@%+,=-]*", value):
+            value = json.dumps(value, ensure_ascii=False)
+        lines += [f"# {where}", f"{name}={value}"]
+    return "\n".join(lines) + "\n"
+
+
 def nexau_files(fw: Framework) -> tuple[dict[str, str], dict[str, str], CoverageReport]:
     """The export without touching the disk: ``(texts, copies, report)``, where ``texts`` maps output paths to
-    file contents and ``copies`` maps output paths to paths (files or folders) relative to the root folder."""
+    file contents and ``copies`` maps output paths to paths (files or folders) relative to the root folder.
+    The Python modules of the bindings are found on disk, by :func:`stage_nexau`."""
     ex = _Exporter(fw)
     ex.run()
     return ex.texts, ex.copies, ex.report
 
 
+def _module_files(root: Path, name: str) -> list[tuple[str, str, bool]] | None:
+    """What importing dotted ``name`` from ``root`` runs, found as Python's path finder finds it (a regular
+    package before a module before a namespace package): ``[(file relative to root, module name,
+    is package)]`` (package ``__init__`` files first), or None when ``name`` is not below ``root``."""
+    parts = name.split(".")
+    if not all(p.isidentifier() for p in parts):
+        return None
+    found, folder = [], root
+    for i, part in enumerate(parts):
+        here, mod = folder / part, ".".join(parts[:i + 1])
+        if (here / "__init__.py").is_file():
+            found.append(((here / "__init__.py").relative_to(root).as_posix(), mod, True))
+        elif (folder / f"{part}.py").is_file():
+            return found + [((folder / f"{part}.py").relative_to(root).as_posix(), mod, False)] \
+                if i == len(parts) - 1 else None
+        elif not here.is_dir():
+            return None
+        folder = here
+    return found
+
+
+def _imported(source: bytes, module: str, is_pkg: bool) -> set[str]:
+    """The module names a Python file may import (every ``import`` and ``from … import``, relative ones
+    resolved against ``module``; ``from m import x`` also names ``m.x``, which may be a submodule)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return set()
+    names: set[str] = set()
+    package = module.split(".") if is_pkg else module.split(".")[:-1]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                if node.level - 1 > len(package) or (node.level - 1 == len(package) and not node.module):
+                    continue
+                base = ".".join(package[:len(package) - node.level + 1] + ([node.module] if node.module else []))
+            else:
+                base = node.module or ""
+            if base:
+                names.add(base)
+            names.update(f"{base}.{a.name}" if base else a.name for a in node.names if a.name != "*")
+    return names
+
+
+def python_modules(fw: Framework, root: Path) -> list[str]:
+    """The files (relative to ``root``) of the modules the python bindings and extensions of ``fw`` name that
+    are below ``root``, and of every module below ``root`` they import, transitively. Modules found
+    elsewhere (installed ones, NexAU's own) are not copied; imports made at run time by name are not seen."""
+    targets = [t.binding.target for t in fw.tools if t.binding is not None and t.binding.kind == "python"]
+    targets += [e.target for a in fw.agents for e in a.extensions]
+    todo = [t.partition(":")[0] if ":" in t else t.rpartition(".")[0] for t in targets]
+    seen_mods, files, base = set(), {}, os.path.realpath(root)
+    while todo:
+        name = todo.pop()
+        if not name or name in seen_mods:
+            continue
+        seen_mods.add(name)
+        for rel, mod, is_pkg in _module_files(root, name) or ():
+            if rel not in files:
+                files[rel] = mod
+                real = os.path.realpath(root / rel)  # a link to outside is not read (nor copied: stage_nexau)
+                data = Path(real).read_bytes() if real.startswith(base + os.sep) and os.path.isfile(real) else b""
+                todo.extend(sorted(_imported(data, mod, is_pkg) - seen_mods, reverse=True))
+    return sorted(files)
+
+
 def stage_nexau(fw: Framework, root_dir: Path, out) -> CoverageReport:
     """Stage the NexAU files of ``fw`` into ``out`` (an :class:`nexc.emit.writer.OutputDir`): agent and tool
-    YAMLs, prompt files and skill folders copied from ``root_dir``, and ``coverage.json``."""
+    YAMLs, prompt files, skill folders and binding modules copied from ``root_dir`` (never a link to outside
+    it), ``nexc_stdlib.py``, ``.env.example`` and ``coverage.json``."""
+    from nexc.emit.bundle import contained_files
+
     root_dir = Path(root_dir)
     ex = _Exporter(fw)
     ex.run()
     texts, copies, report, raw = ex.texts, ex.copies, ex.report, ex.raw_files
+    for rel in python_modules(fw, root_dir):
+        if rel in texts or rel.split("/")[0] in (EXPORT_MODULE, f"{EXPORT_MODULE}.py"):
+            report.add(f"module '{rel}'", "name clash", f"the export writes its own {EXPORT_MODULE}.py; not copied")
+        else:
+            copies.setdefault(rel, rel)
     for rel, src in sorted(copies.items()):
         source = root_dir / src
-        if source.is_dir():
-            for f in sorted(p for p in source.rglob("*") if p.is_file()):
-                out.add(f"{rel}/{f.relative_to(source).as_posix()}", f.read_bytes())
-        elif source.is_file():
-            data = source.read_bytes()
-            if rel in raw:
+        if not source.exists() and not source.is_symlink():
+            report.add(f"file '{src}'", "missing", "the file is not in the project; not copied")
+            continue
+        files, outside = contained_files(root_dir, source)
+        for link in outside:
+            report.add(f"file '{link}'", "link outside the project", "a symbolic link to a path outside the "
+                       "project folder; not copied")
+        for sub, real in files:
+            dest = f"{rel}/{sub}" if sub else rel
+            data = real.read_bytes()
+            if dest in raw:
                 text = data.decode("utf-8", errors="replace")
                 if _JINJA.search(text):
                     data = raw_template(text).encode("utf-8")
-                    report.add(raw[rel], "prompt", f"'{rel}' holds '{{{{', '{{%' or '{{#', which NexAU would read as "
-                                                   "Jinja: it is wrapped in {% raw %}…{% endraw %} in the export")
+                    report.add(raw[dest], "prompt", f"'{dest}' holds '{{{{', '{{%' or '{{#', which NexAU would read as "
+                                                    "Jinja: it is wrapped in {% raw %}…{% endraw %} in the export")
                 if text != text.strip():
-                    report.add(raw[rel], "prompt", f"NexAU strips '{rel}' of its leading and trailing whitespace")
-            out.add(rel, data)
-        else:
-            report.add(f"file '{src}'", "missing", "the file is not in the project; not copied")
+                    report.add(raw[dest], "prompt", f"NexAU strips '{dest}' of its leading and trailing whitespace")
+            out.add(dest, data)
     for rel, text in sorted(texts.items()):
         out.add(rel, text)
+    report.files = sorted(set(texts) | set(copies) | {"coverage.json"})
     out.add("coverage.json", json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
     return report
 
