@@ -127,7 +127,7 @@ def _tool(t: Tool) -> str:
     settings: list[tuple[str, str]] = []
     if t.parameters != default_params:
         params = signature_of(t.parameters)
-        if params is not None:
+        if params is not None and not any(_unwritable(p) for p in params):
             head += "(" + ", ".join(_param(p) for p in params) + ")"
         else:
             settings.append(("parameters", value(t.parameters)))
@@ -155,6 +155,12 @@ def _tool(t: Tool) -> str:
     if t.binding is None and "(" not in head and not any(k == "parameters" for k, _ in settings):
         head += "()"  # a tool without binding must say what it takes
     return _block(head, settings)
+
+
+def _unwritable(p) -> bool:
+    """Whether a signature cannot say parameter ``p``: an optional enum without a default (``?`` may only
+    follow a type name, so ``"a" | "b"?`` does not parse); its tool is written with ``parameters = {…}``."""
+    return p.type.literals is not None and p.type.optional
 
 
 def _param(p) -> str:

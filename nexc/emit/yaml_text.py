@@ -24,6 +24,9 @@ DEFAULT_SCHEMA_REF = "specs/nexc.schema.json"
 _FLOW_WIDTH = 100
 _SECTIONS = ("llms", "tools", "mcp_servers", "skills", "agents")
 _INDENT = "  "
+#: Longest key written as an implicit ``key: value``. YAML allows an implicit key of at most 1024 characters
+#: (libyaml counts bytes); a longer key is written in the explicit form ``? key`` / ``: value``.
+MAX_IMPLICIT_KEY = 1000
 
 
 def schema_ref_for(output_path: str) -> str:
@@ -152,8 +155,10 @@ def _node(v: Any, indent: str) -> tuple[str | None, list[str]]:
 
 
 def _value_lines(key: str, v: Any, indent: str) -> list[str]:
-    """``key: value`` at ``indent``, as lines."""
+    """``key: value`` at ``indent``, as lines; ``? key`` / ``: value`` when the key is too long to be implicit."""
     same, rest = _node(v, indent)
+    if len(key.encode("utf-8")) > MAX_IMPLICIT_KEY:
+        return [f"{indent}? {key}", f"{indent}:" + (f" {same}" if same is not None else ""), *rest]
     return [f"{indent}{key}:" + (f" {same}" if same is not None else ""), *rest]
 
 

@@ -15,6 +15,7 @@ from nexc.frontend import build
 from nexc.frontend.located import Call, Loc
 from nexc.frontend.nex.literals import decode_string, number_problem, parse_number
 from nexc.frontend.nex.signature import GENERICS, SCALARS, TYPE_NAMES, Param, TypeExpr, check_default, params_schema, type_schema
+from nexc.frontend.yaml_loader import _new_span  # a Span without pydantic's validation: specs hold many values
 from nexc.ir.base import Span
 from nexc.ir.surface import Import, Name, SourceFile
 from nexc.version import LANGUAGE_VERSION
@@ -44,8 +45,7 @@ class Converter:
         m = x if isinstance(x, str) else x.meta
         if not isinstance(x, str) and getattr(m, "empty", True):
             return Span.point(self.path, 1 + self.offset, 1)
-        return Span(file=self.path, line=m.line + self.offset, column=m.column,
-                    end_line=m.end_line + self.offset, end_column=m.end_column)
+        return _new_span(self.path, m.line + self.offset, m.column, m.end_line + self.offset, m.end_column)
 
     def join(self, a: Span, b: Span) -> Span:
         return Span(file=self.path, line=a.line, column=a.column, end_line=b.end_line, end_column=b.end_column)
