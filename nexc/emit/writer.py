@@ -149,7 +149,7 @@ class OutputDir:
                 removed.append(rel)
                 self._prune_dirs(p.parent)
         new = {rel: _sha(d) for rel, d in sorted(self.files.items())}
-        for t, files in others.items():  # a file this target overwrote (with force) is this target's now
+        for files in others.values():  # a file this target overwrote (with force) is this target's now
             for rel in [r for r, sha in files.items() if r in new and sha != new[r]]:
                 del files[rel]
         legacy = {rel: sha for rel, sha in legacy.items() if rel not in new and (self.root / rel).is_file()}
