@@ -7,6 +7,7 @@ errors is still built from its valid parts so that later passes can report more.
 """
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Callable
 
@@ -78,10 +79,21 @@ def as_int(loc: Loc, key: str, r: Reporter, *, minimum: int | None = None) -> in
     return v
 
 
-def as_float(loc: Loc, key: str, r: Reporter, *, minimum: float | None = None) -> float | None:
+def as_float(loc: Loc, key: str, r: Reporter, *, minimum: float | None = None,
+             maximum: float | None = None) -> float | None:
     v = loc.value
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         wrong_type(loc, key, "a number", r)
+        return None
+    if isinstance(v, float) and not math.isfinite(v):
+        r.report("NEX203", loc.span, f"'{key}' must be a finite number, not {v}",
+                 fix="write a number (NaN and infinity mean nothing to a model API)")
+        return None
+    if isinstance(v, int) and abs(v) > 10 ** 15:
+        r.report("NEX203", loc.span, f"'{key}' is out of range ({len(str(abs(v)))} digits)")
+        return None
+    if maximum is not None and v > maximum:
+        r.report("NEX203", loc.span, f"'{key}' must be at most {maximum}, not {v}")
         return None
     if minimum is not None and v < minimum:
         r.report("NEX203", loc.span, f"'{key}' must be at least {minimum}, not {v}")
@@ -248,12 +260,27 @@ def build_llm(name: str, name_span: Span | None, body: Loc, span: Span, r: Repor
         f["temperature"] = ref if ref else as_float(b["temperature"], "temperature", r, minimum=0)
         if f["temperature"] is None:
             del f["temperature"]
-    _set(f, b, "top_p", lambda l, k, r: as_float(l, k, r, minimum=0), r)
+    _set(f, b, "top_p", lambda l, k, r: as_float(l, k, r, minimum=0, maximum=1), r)
     _set(f, b, "max_tokens", lambda l, k, r: as_int(l, k, r, minimum=1), r)
     _set(f, b, "timeout", lambda l, k, r: as_float(l, k, r, minimum=0), r)
     _set(f, b, "max_retries", lambda l, k, r: as_int(l, k, r, minimum=0), r)
     _set(f, b, "params", as_json_map, r)
+    if f.get("params") and not finite(f["params"]):
+        r.report("NEX203", b["params"].span, f"llm '{name}': params hold NaN or infinity, which JSON cannot send",
+                 fix="write finite numbers")
+        del f["params"]
     return Llm(span=span, name=name, **f)
+
+
+def finite(value: Any) -> bool:
+    """Whether ``value`` (JSON-like) holds no NaN or infinite float."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(finite(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return all(finite(v) for v in value)
+    return True
 
 
 def build_simulated(loc: Loc, key: str, r: Reporter) -> Binding | None:

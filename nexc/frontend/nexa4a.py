@@ -204,6 +204,8 @@ def _tool(named: tuple[str, Span], tb: dict[str, Loc], e: Loc, kept: dict, ts: A
     name, span = named
     description = _description(tb, kept, r)
     binding_s = v.text_str(tb["binding"], "binding", r) if "binding" in tb else None
+    if binding_s is not None and not v.binding_ok(binding_s, tb["binding"], r):
+        binding_s = None
     builtin = nexau_builtin(binding=binding_s) if binding_s else None
     if builtin is None and "config_path" not in tb and (binding_s is None or kept.get("category") == "builtin"):
         builtin = nexau_builtin(name)

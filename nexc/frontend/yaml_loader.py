@@ -33,8 +33,16 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 
 #: Deepest nesting of lists and maps accepted (NEX107).
 MAX_DEPTH = 100
-#: Most values a document may expand to, counting every use of an alias in full (NEX150).
+#: Most values a document may expand to, counting every use of an alias in full (NEX150). Text counts too:
+#: every TEXT_UNIT characters of a scalar are one more value, so the expanded text stays under
+#: MAX_VALUES * TEXT_UNIT (16 MB) however often a long scalar is aliased.
 MAX_VALUES = 1_000_000
+TEXT_UNIT = 16
+
+
+def weight(text: str | None) -> int:
+    """What one scalar of ``text`` counts towards :data:`MAX_VALUES`."""
+    return 1 + (len(text) // TEXT_UNIT if text else 0)
 
 _T = "tag:yaml.org,2002:"
 
@@ -199,8 +207,9 @@ class _Builder:
     def count(self, n: int, where: Span) -> None:
         self.total += n
         if self.total > MAX_VALUES:
-            self.r.report("NEX150", where, f"the document expands to more than {MAX_VALUES:,} values "
-                                           "(aliases are counted at every use)",
+            self.r.report("NEX150", where, f"the document expands to more than {MAX_VALUES:,} values or "
+                                           f"{MAX_VALUES * TEXT_UNIT // 1_000_000} MB of text (aliases are counted "
+                                           "at every use)",
                           fix="do not nest aliases of aliases; write the data out or move it to a file")
             raise _Abort
 
@@ -250,7 +259,8 @@ class _Builder:
 
     def scalar(self, ev) -> None:
         span = self.span(ev.start_mark, ev.end_mark)
-        self.count(1, span)
+        w = weight(ev.value)
+        self.count(w, span)
         plain = ev.implicit[0] and ev.style in (None, "") and ev.tag in (None, "!")
         if plain:
             value = resolve_plain(ev.value)
@@ -263,8 +273,8 @@ class _Builder:
                 self.r.report("NEX152", span, err, fix=f"write {{env: {ev.value or 'NAME'}}} instead" if env
                               else "remove the tag")
         loc = Loc(value, span)
-        self.remember_anchor(ev.anchor, loc, 1)
-        self.add(loc, 1, plain_text=ev.value if plain else None)
+        self.remember_anchor(ev.anchor, loc, w)
+        self.add(loc, w, plain_text=ev.value if plain else None)
 
     def alias(self, ev) -> None:
         span = self.span(ev.start_mark, ev.end_mark)

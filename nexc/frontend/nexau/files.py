@@ -9,9 +9,9 @@ import yaml
 
 from nexc.diagnostics import Reporter
 from nexc.frontend.located import Loc
-from nexc.frontend.nexau.text import OffsetMap, Positions, first_pass_variables, parse_yaml, substitute
+from nexc.frontend.nexau.text import OffsetMap, Positions, TooLong, first_pass_variables, parse_yaml, substitute
 from nexc.ir.base import Span
-from nexc.source import MAX_PROMPT_BYTES, PROJECT_MARKERS, display_path, project_root, read_text, within
+from nexc.source import MAX_PROMPT_BYTES, MAX_SPEC_BYTES, PROJECT_MARKERS, display_path, project_root, read_text, within
 
 
 @dataclass
@@ -63,8 +63,16 @@ def read_yaml(path: str, r: Reporter, ref: Span | None, what: str) -> Parsed:
 def parse_text(path: str, text: str, r: Reporter) -> Parsed:
     """Substitute and parse the text of one NexAU YAML file."""
     variables = first_pass_variables(text, ".") if "${variables." in text else None
-    new, omap, placeholders, problems = substitute(text, ".", variables or {})
     ident = Positions(path, text, OffsetMap())
+    limit = max(MAX_SPEC_BYTES, 2 * len(text))
+    try:  # ${variables.v} used over and over: the substituted text is bounded as it is built
+        new, omap, placeholders, problems = substitute(text, ".", variables or {}, limit=limit)
+    except TooLong as exc:
+        ph = exc.args[0]
+        r.report("NEX150", ident.span(ph.start, ph.end), f"substituting 'variables' makes this file longer than "
+                 f"{limit:,} characters (here, at '${{variables.{ph.name}}}')",
+                 fix="use long variables once, or move the text into a prompt file")
+        return Parsed(path, None)
     for ph in placeholders:
         if ph.kind == "env" and ph.name not in os.environ:
             r.report("NEX604", ident.span(ph.start, ph.end),

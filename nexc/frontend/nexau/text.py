@@ -23,7 +23,7 @@ import yaml
 
 from nexc.diagnostics import Reporter
 from nexc.frontend.located import Loc
-from nexc.frontend.yaml_loader import MAX_VALUES
+from nexc.frontend.yaml_loader import MAX_VALUES, TEXT_UNIT, weight
 from nexc.ir.base import Span
 
 #: ``${env.NAME}``, ``${this_file_dir}`` and ``${variables.a.b}`` as NexAU writes them.
@@ -71,8 +71,12 @@ class Placeholder:
     end: int
 
 
-def substitute(text: str, this_dir: str, variables: dict[str, Any] | None) -> tuple[str, OffsetMap, list[Placeholder],
-                                                                                    list[tuple[Placeholder, str]]]:
+class TooLong(Exception):
+    """The substituted text passed the limit (args: the placeholder where it did)."""
+
+
+def substitute(text: str, this_dir: str, variables: dict[str, Any] | None, *,
+               limit: int | None = None) -> tuple[str, OffsetMap, list[Placeholder], list[tuple[Placeholder, str]]]:
     """Apply NexAU's substitutions to ``text`` in one pass over the original.
 
     ``variables`` is the file's ``variables:`` map, or None when it is not known yet (first pass: variable
@@ -108,6 +112,8 @@ def substitute(text: str, this_dir: str, variables: dict[str, Any] | None) -> tu
         m.add(new, new + len(repl), match.start(), match.end(), True)
         new += len(repl)
         pos = match.end()
+        if limit is not None and new > limit:  # stop before building a huge text
+            raise TooLong(ph)
     out.append(_mark_env(text[pos:]))
     m.add(new, new + len(text) - pos, pos, len(text), False)
     return "".join(out), m, found, problems
@@ -231,8 +237,9 @@ def _convert(loader, node, pos: Positions, r: Reporter) -> Loc | None:
     try:
         return conv.convert(node, 0)
     except _TooBig as big:
-        r.report("NEX150", big.args[0], f"the document expands to more than {MAX_VALUES:,} values "
-                                        "(aliases are counted at every use)",
+        r.report("NEX150", big.args[0], f"the document expands to more than {MAX_VALUES:,} values or "
+                                        f"{MAX_VALUES * TEXT_UNIT // 1_000_000} MB of text (aliases are counted "
+                                        "at every use)",
                  fix="do not nest aliases of aliases; write the data out or move it to a file")
         return None
 
@@ -261,7 +268,7 @@ class _Converter:
                 raise _TooBig(span)
             return hit[0]
         before = self.left
-        self.left -= 1
+        self.left -= weight(node.value) if isinstance(node, yaml.ScalarNode) else 1
         if self.left < 0:
             raise _TooBig(span)
         loc = self._node(node, span, depth)
@@ -281,6 +288,10 @@ class _Converter:
             except yaml.YAMLError as exc:
                 r.report("NEX104", span, f"YAML value error: {getattr(exc, 'problem', exc)}")
                 value = node.value
+            except (ValueError, OverflowError):  # an integer over Python's 4,300-digit limit, say
+                r.report("NEX108", span, f"the number here ({len(node.value):,} characters) is too large to read",
+                         fix="write a smaller number, or quote it to keep it as text")
+                value = None
             if not isinstance(value, (str, int, float, bool, type(None))):
                 value = node.value  # timestamps, binary: keep the text as written
             return Loc(value, span)

@@ -133,7 +133,8 @@ class AgentToolset:
     def _open_tool(self, entry: Loc, b: dict[str, Loc]) -> SurfaceTool:
         """A tool whose YAML is missing: no description or schema to read; its entry's binding if any."""
         binding = None
-        if "binding" in b and isinstance(b["binding"].value, str) and ":" in b["binding"].value:
+        if "binding" in b and isinstance(b["binding"].value, str) and v.binding_ok(b["binding"].value, b["binding"],
+                                                                                       self.r):
             binding = Binding(span=b["binding"].span, kind="python", target=b["binding"].value)
         return SurfaceTool(span=entry.span, name="_", description="", parameters={"type": "object", "properties": {}},
                            binding=binding)
@@ -177,9 +178,7 @@ class AgentToolset:
         binding = entry.get("binding") or b.get("binding")
         if binding is not None and binding.value is not None:
             target_s = v.text_str(binding, "binding", r)
-            if target_s is not None and ":" not in target_s:
-                r.report("NEX203", binding.span, f"binding '{target_s}' is not of the form 'package.module:function'")
-            elif target_s is not None:
+            if target_s is not None and v.binding_ok(target_s, binding, r):
                 f["binding"] = Binding(span=binding.span, kind="python", target=target_s)
         if "disable_parallel" in b:
             dp = v.boolean(b["disable_parallel"], "disable_parallel", r)

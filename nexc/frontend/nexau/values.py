@@ -2,7 +2,9 @@
 with NexAU's environment fallbacks, system prompts, hooks."""
 from __future__ import annotations
 
+import math
 import os
+import re
 from typing import Any
 
 from nexc.diagnostics import Reporter
@@ -91,6 +93,13 @@ def number(loc: Loc, key: str, r: Reporter, *, integer_only: bool = False) -> An
         return EnvRef(span=loc.span, name=ENV_MARK_RE.fullmatch(val.strip()).group(1))
     if isinstance(val, bool) or not isinstance(val, (int, float)) or (integer_only and not isinstance(val, int)):
         wrong(loc, key, "an integer" if integer_only else "a number", r)
+        return None
+    if isinstance(val, float) and not math.isfinite(val):
+        r.report("NEX203", loc.span, f"'{key}' must be a finite number, not {val}",
+                 fix="write a number (NaN and infinity mean nothing to a model API)")
+        return None
+    if isinstance(val, int) and val > 10 ** 15:
+        r.report("NEX203", loc.span, f"'{key}' is out of range ({len(str(val))} digits)")
         return None
     if val < 0:
         r.report("NEX203", loc.span, f"'{key}' must not be negative")
@@ -254,10 +263,25 @@ def extension(loc: Loc, key: str, kind: str, r: Reporter) -> Extension | None:
     return None
 
 
+_DOTTED = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
+BINDING_RE = re.compile(rf"{_DOTTED}:{_DOTTED}")
+
+
+def binding_ok(target: str, loc: Loc, r: Reporter, what: str = "package.module:function") -> bool:
+    """Whether ``target`` is ``package.module:attr`` (dotted Python names, nothing else); NEX203 when not."""
+    if BINDING_RE.fullmatch(target):
+        return True
+    bad = next((c for c in target if not (c.isalnum() or c in "_.:")), None)
+    why = (f"; {bad!r} cannot be part of a Python name" if bad is not None and ":" in target
+           else "" if ":" in target else "; the ':' between module and attribute is missing")
+    r.report("NEX203", loc.span, f"'{target}' is not of the form '{what}'{why}",
+             fix="write the module's dotted import path, a colon, and the attribute: 'my_pkg.tools:search'")
+    return False
+
+
 def _ext(loc: Loc, target: str | None, params: dict, kind: str, r: Reporter) -> Extension | None:
     if target is None:
         return None
-    if ":" not in target:
-        r.report("NEX203", loc.span, f"'{target}' is not of the form 'package.module:Attr'")
+    if not binding_ok(target, loc, r, "package.module:Attr"):
         return None
     return Extension(span=loc.span, kind=kind, target=target, params=params)
