@@ -21,7 +21,7 @@ from nexc.ir.surface import SourceFile
 #: Whole-framework checks, in order (module paths; each exposes ``check``).
 CHECKS: tuple[str, ...] = tuple(f"nexc.checks.{m}" for m in (
     "name_clash", "unused", "delegation_cycle", "stop_tools", "tool_schema", "imports", "template_vars",
-    "tool_format", "skills", "secrets", "context_size", "mcp_lock"))
+    "tool_format", "tool_names", "skills", "secrets", "context_size", "mcp_lock"))
 #: Optimisation passes, in order (module paths; each exposes ``optimise``).
 OPTIMISATIONS: tuple[str, ...] = tuple(f"nexc.optimize.{m}" for m in (
     "drop_unreachable", "normalize_schemas", "merge_identical", "canonical_order"))

@@ -78,6 +78,7 @@ FIXTURES: dict[str, str] = {
     "NEX419": "tests/mcp/fixtures/NEX419_mcp_lockfile_stale",
     "NEX420": "tests/mcp/fixtures/NEX420_unknown_mcp_tool",
     "NEX421": "tests/mcp/fixtures/NEX421_denied_mcp_tool",
+    "NEX422": f"{_C}/NEX422_tool_name_rejected_by_api.nex",
     "NEX440": f"{_C}/NEX440_static_context_too_large.nex",
     "NEX490": f"{_L}/NEX490_unused_suppression.nex",
     "NEX491": f"{_L}/NEX491_unknown_rule.nex.yaml",

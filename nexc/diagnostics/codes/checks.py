@@ -175,6 +175,19 @@ rule("NEX421", "denied-mcp-tool", "warning", "An agent names an MCP tool that th
          "the entry or the policy is a mistake.",
      example="mcp fs = stdio \"mcp-fs\" { deny = [\"destructive\"] }\nagent a {\n  tools = [fs.delete_file]\n}",
      fix="Remove the entry, or take the annotation out of the server's `deny` list if the agent needs the tool.")
+rule("NEX422", "tool-name-rejected-by-api", "warning", "A tool name is one OpenAI-compatible endpoints reject.",
+     what="An agent with native tool calls (`tool_format = openai`, the default) offers a tool whose name is longer "
+          "than 64 characters or has characters other than letters, digits, `_` and `-` (the OpenAI rule "
+          "`^[a-zA-Z0-9_-]{1,64}$`). The names checked are the ones sent: declared tools, sub-agents under the "
+          "profile's name for them (`sub-agent-NAME` on the nexau profile) and `load_skill`; MCP tools are "
+          "renamed to fit by the runtime. Agents in text formats are not checked: their tools are in the prompt. "
+          "(nexc.checks.tool_names)",
+     why="The endpoint refuses the whole request with HTTP 400, so the agent fails on its first LLM call although "
+         "the spec lints clean.",
+     example="tool search_the_web_for_recent_news_articles_and_return_the_best_matching_results(q: str) = "
+             "python \"tools:search\"\nagent a {\n  tools = [search_the_web_for_recent_news_articles_and_return_the_best_matching_results]\n}",
+     fix="Rename the tool (or sub-agent) to at most 64 letters, digits, `_` or `-` — fewer for a sub-agent on a "
+         "profile that adds a prefix; the message gives the limit.")
 
 # ---------------------------------------------------------------- static analysis (nexc.analysis)
 
