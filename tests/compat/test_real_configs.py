@@ -467,3 +467,27 @@ def test_a_shared_nexa4a_framework_runs_twice_on_simulated_tools_with_identical_
     assert any(m.get("simulated") for m in tool_msgs)
     assert s1.requests[0].body["model"] == "nex"
     assert _stable(t1) == _stable(t2)
+
+
+def test_nexau_tool_yamls_bound_to_builtins_use_the_stdlib(tmp_path):
+    _write(tmp_path, "tools/bash.tool.yaml", """
+        type: tool
+        name: Bash
+        description: Run a shell command.
+        input_schema: {type: object, properties: {command: {type: string}}, required: [command]}
+        binding: nexau.archs.tool.builtin.bash_tool:bash_tool
+        """)
+    spec = _write(tmp_path, "a.yaml", """
+        type: agent
+        name: a
+        system_prompt: "Hi."
+        llm_config: {model: m}
+        tools:
+          - name: Bash
+            yaml_path: ./tools/bash.tool.yaml
+        """)
+    res = compile_path(spec)
+    assert _codes(res, "error") == [], res.reporter.sorted()
+    (tool,) = res.framework.tools
+    assert (tool.binding.kind, tool.binding.target) == ("stdlib", "bash")
+    assert tool.parameters["required"] == ["command"]  # what NexAU sends the model: the YAML's schema
