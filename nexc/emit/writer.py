@@ -132,13 +132,21 @@ class OutputDir:
         targets, legacy = read_record(self.root)
         previous = targets.get(self.target, {})
         written, unchanged, removed = [], [], []
-        for rel in sorted(self.files):
-            data, p = self.files[rel], self.root / rel
-            if p.is_file() and p.read_bytes() == data:
-                unchanged.append(rel)
-                continue
-            _write_atomic(p, data)  # os.replace: a link at ``p`` is replaced, never written through
-            written.append(rel)
+        try:
+            for rel in sorted(self.files):
+                data, p = self.files[rel], self.root / rel
+                if p.is_file() and p.read_bytes() == data:
+                    unchanged.append(rel)
+                    continue
+                _write_atomic(p, data)  # os.replace: a link at ``p`` is replaced, never written through
+                written.append(rel)
+        except OSError:  # record what was written, so that the next build knows these files are nexc's
+            done = {rel: _sha(self.files[rel]) for rel in written + unchanged}
+            try:
+                self._save(targets, legacy, {**previous, **done})
+            except OSError:
+                pass
+            raise
         others = {t: files for t, files in targets.items() if t != self.target}
         for rel, sha in sorted(previous.items()):
             if rel in self.files or any(rel in files for files in others.values()):
@@ -148,17 +156,20 @@ class OutputDir:
                 p.unlink()
                 removed.append(rel)
                 self._prune_dirs(p.parent)
-        new = {rel: _sha(d) for rel, d in sorted(self.files.items())}
-        for files in others.values():  # a file this target overwrote (with force) is this target's now
-            for rel in [r for r, sha in files.items() if r in new and sha != new[r]]:
-                del files[rel]
-        legacy = {rel: sha for rel, sha in legacy.items() if rel not in new and (self.root / rel).is_file()}
+        self._save(targets, legacy, {rel: _sha(d) for rel, d in sorted(self.files.items())})
+        return {"written": written, "unchanged": unchanged, "removed": removed}
+
+    def _save(self, targets: dict[str, dict[str, str]], legacy: dict[str, str], mine: dict[str, str]) -> None:
+        """Write the record: ``mine`` as this target's files; a path another target recorded with other
+        content than ``mine`` gives it is this target's now (it was overwritten with force)."""
+        others = {t: {rel: sha for rel, sha in files.items() if rel not in mine or mine[rel] == sha}
+                  for t, files in targets.items() if t != self.target}
+        legacy = {rel: sha for rel, sha in legacy.items() if rel not in mine and (self.root / rel).is_file()}
         record: dict = {"version": RECORD_VERSION,
-                        "targets": {t: files for t, files in sorted({**others, self.target: new}.items()) if files}}
+                        "targets": {t: files for t, files in sorted({**others, self.target: mine}.items()) if files}}
         if legacy:
             record["files"] = legacy
         _write_atomic(self.root / RECORD, (json.dumps(record, indent=1, sort_keys=True) + "\n").encode("utf-8"))
-        return {"written": written, "unchanged": unchanged, "removed": removed}
 
     def _prune_dirs(self, d: Path) -> None:
         """Remove ``d`` and its parents up to the output root while they are empty."""

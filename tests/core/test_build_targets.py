@@ -173,6 +173,20 @@ def test_a_record_without_targets_still_marks_nexc_files(tmp_path):
     assert record["files"] == {"gone.txt": sha} and list(record["targets"]) == ["manifest"]
 
 
+def test_files_written_before_a_failed_write_are_recorded(tmp_path):
+    (tmp_path / "z_blocker").write_text("a file where a folder is needed")
+    o = OutputDir(tmp_path, target="t")
+    o.add("a.txt", "1")
+    o.add("z_blocker/x.txt", "2")
+    with pytest.raises(OSError):
+        o.commit()
+    assert (tmp_path / "a.txt").read_text() == "1"
+    again = OutputDir(tmp_path, target="t")
+    again.add("a.txt", "changed")
+    assert again.commit()["written"] == ["a.txt"]  # nexc's own file, not a conflict
+    assert (tmp_path / "z_blocker").read_text() == "a file where a folder is needed"
+
+
 def test_two_targets_of_one_build_writing_one_path_differently_write_nothing(tmp_path):
     from nexc.commands.build import clashes
 
