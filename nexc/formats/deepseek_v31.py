@@ -115,7 +115,8 @@ class DeepSeekV31(Format):
 
     def _parse_fast(self, text, tools):
         if CALLS_BEGIN not in text:
-            return None if text.endswith(EOS) else ParseResult(text.strip())
+            content = text.strip()
+            return None if content.endswith(EOS) else ParseResult(content)
         got = section_calls(text, (CALLS_BEGIN, CALLS_END), (CALL_BEGIN, CALL_END),
                             lambda body, i: _fast_call(body, i, text))
         if got is None or got[0].endswith(EOS):
