@@ -3,7 +3,7 @@
     nexc formats list
     nexc formats render CONVERSATION.json --format qwen3_coder [--generation-prompt]
     nexc formats parse OUTPUT.txt --format glm45 [--tools TOOLS.json]
-    nexc convert-trajectory IN.jsonl --to mistral:v11 [-o OUT.jsonl] [--from nexau_xml]
+    nexc convert-trajectory IN.jsonl --to mistral:v11 [-o OUT.jsonl] [--from nexau_xml] [--text-mode]
 """
 from __future__ import annotations
 
@@ -140,22 +140,32 @@ def parse_cmd(output: str, format_id: str, tools_path: str | None) -> None:
 @click.option("--to", "to_format", required=True, help="target format id")
 @click.option("--from", "from_format", default=None, help="source format (default: the record's 'format' or openai)")
 @click.option("-o", "--output", type=click.Path(), default="-", help="output JSONL (default stdout)")
-@click.option("--text-mode", is_flag=True, help="write calls into the assistant text instead of tool_calls")
+@click.option("--text-mode", is_flag=True,
+              help="write calls into the assistant text in the target format (tool_format becomes the target) "
+                   "instead of tool_calls")
 @click.option("--no-text", is_flag=True, help="do not add the rendered training text")
 def convert_trajectory(source: str, to_format: str, from_format: str | None, output: str, text_mode: bool,
                        no_text: bool) -> None:
-    """Rewrite trajectory records (JSON or JSONL with messages and tools) into another format."""
+    """Rewrite trajectory records (JSON or JSONL with messages and tools) into another format.
+
+    Each record becomes the whole conversation, its reply included (a nexc record's reply, another
+    writer's response), in the target format, ready for `nexc dataset build`. Records that are not LLM
+    calls (tool spans) are copied unchanged.
+    """
+    from nexc.dataset.records import is_llm_call
     from nexc.formats import RenderError
     from nexc.formats.convert import convert_trajectory as convert
 
     _get(to_format)
     records = _read_records(source)
-    lines, failed = [], 0
+    lines, failed, copied = [], 0, 0
     for n, record in enumerate(records, 1):
         if not isinstance(record, dict):
             failed += 1
             click.echo(f"record {n}: cannot convert: a record is a JSON object, not {type(record).__name__}", err=True)
             continue
+        if not is_llm_call(record):
+            copied += 1
         try:
             out = convert(record, to_format, from_format=from_format, text_mode=text_mode, add_text=not no_text)
         except (RenderError, ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -175,6 +185,9 @@ def convert_trajectory(source: str, to_format: str, from_format: str | None, out
             Path(output).write_text(text, encoding="utf-8")
         except OSError as exc:
             raise click.UsageError(f"cannot write '{output}': {exc.strerror or exc}") from None
+    if copied:
+        click.echo(f"note: {copied} record(s) are not LLM calls (tool spans and the like) and were copied unchanged",
+                   err=True)
     if failed:
         raise click.ClickException(f"{failed} of {len(records)} records could not be converted")
 

@@ -103,30 +103,93 @@ def convert_messages(messages: list[dict], from_format: Format | str, to_format:
 
 #: keys of a nexc record that describe the call as it was sent, which a converted record no longer is
 _SENT_KEYS = ("schema", "request", "response", "reply", "discarded_text", "params")
+#: keys other writers (and nexc.trajectory/1) hold the reply in, outside ``messages``
+_REPLY_KEYS = ("response", "completion", "output")
+
+
+def record_reply(record: dict) -> tuple[Any, str | None]:
+    """The reply a record holds outside ``messages`` and its finish reason: a nexc v2 record's ``reply``
+    (the turn the reply became), else ``response``/``completion``/``output`` — an assistant message, an
+    OpenAI chat completion (``choices[0]``), ``{"message": …, "finish_reason": …}`` or a plain string
+    (the shapes ``nexc dataset build`` reads). ``(None, finish_reason)`` when there is none."""
+    finish = record.get("finish_reason")
+    if _version(record) >= 2 and "reply" in record:
+        return record["reply"], finish
+    for key in _REPLY_KEYS:
+        r = record.get(key)
+        if r is None:
+            continue
+        if isinstance(r, str):
+            return {"role": "assistant", "content": r}, finish
+        if isinstance(r, dict) and isinstance(r.get("choices"), list) and r["choices"]:
+            choice = r["choices"][0] if isinstance(r["choices"][0], dict) else {}
+            return choice.get("message"), choice.get("finish_reason") or finish
+        if isinstance(r, dict) and isinstance(r.get("message"), dict):
+            return r["message"], r.get("finish_reason") or finish
+        if isinstance(r, dict):
+            return dict(r, role=r.get("role", "assistant")), r.get("finish_reason") or finish
+        raise ValueError(f"'{key}' is neither a message nor a completion")
+    return None, finish
+
+
+def _version(record: dict) -> int:
+    """The nexc trajectory version of a record (``nexc.trajectory/N``); 0 for other writers."""
+    schema = record.get("schema")
+    tail = schema.rpartition("/")[2] if isinstance(schema, str) and schema.startswith("nexc.trajectory/") else ""
+    return int(tail) if tail.isdigit() else 0
+
+
+def _unbaked(messages: list[dict], source: Format, tools: list[dict] | None) -> list[dict]:
+    """A nexc.trajectory/1 text-mode conversation without the tool declarations the source format wrote
+    into its system message (they would be the source format's markup in the target's prompt)."""
+    if not tools or source.name == "openai" or not messages or not isinstance(messages[0], dict) \
+            or messages[0].get("role") != "system" or not isinstance(messages[0].get("content"), str):
+        return messages
+    text = messages[0]["content"]
+    block = source.system_prompt_with_tools("", tools)
+    for sep in ("\n\n", ""):
+        base = text[:len(text) - len(sep + block)]
+        if text.endswith(sep + block) and source.system_prompt_with_tools(base, tools) == text:
+            return [dict(messages[0], content=base)] + messages[1:]
+    return messages
 
 
 def convert_trajectory(record: dict, to_format: str, *, from_format: str | None = None,
                        text_mode: bool = False, add_text: bool = True, **template_kwargs: Any) -> dict:
     """A trajectory record (``{"messages": […], "tools": […], …}``) rewritten for ``to_format``:
     messages with target-valid ids (calls structured, or in the text with ``text_mode``), ``format`` the
-    target and ``tool_format`` where the calls are (the target in text mode, else ``openai``), parse errors listed under ``format_errors``, and — with
-    ``add_text`` — the training ``text`` rendered by the target format.
+    target and ``tool_format`` where the calls are (the target in text mode, else ``openai``), parse errors
+    listed under ``format_errors``, and — with ``add_text`` — the training ``text`` rendered by the target
+    format.
 
-    A nexc record (``nexc.trajectory/2``) becomes the whole conversation, its reply included, with no
+    The reply joins the conversation, wherever the record holds it (:func:`record_reply`: a nexc record's
+    ``reply``, another writer's ``response``), so a converted record is the whole conversation with no
     trace of the source format: the text the model wrote (``raw``) and what was sent (``request``,
-    ``response``, ``reply``) describe a call in the source format, so they are left out."""
+    ``response``, ``reply``) describe a call in the source format, so they are left out (a reply's
+    ``finish_reason`` stays). A nexc.trajectory/1 text-mode record loses the source format's tool
+    declarations from its system message. A record that is not an LLM call (a tool span, a simulated
+    tool's call) comes back unchanged."""
+    from nexc.dataset.records import is_llm_call
+
     target = get_format(to_format)
-    source = from_format or record.get("tool_format") or record.get("format") or "openai"
+    if not is_llm_call(record):
+        return copy.deepcopy(record)
+    source = get_format(from_format or record.get("tool_format") or record.get("format") or "openai")
     tools = record.get("tools")
     messages = list(record.get("messages") or [])
-    reply = record.get("reply")
-    if isinstance(reply, dict) and str(record.get("schema", "")).startswith("nexc.trajectory/"):
+    if _version(record) == 1:
+        messages = _unbaked(messages, source, tools)
+    reply, finish = record_reply(record)
+    if isinstance(reply, dict) and (not messages or messages[-1] != reply):
         messages.append(reply)
     messages = [{k: v for k, v in m.items() if k != "raw"} if isinstance(m, dict) and "raw" in m else m
                 for m in messages]
     structured, errors = structure_messages(messages, source, tools)
     structured = relink_ids(structured, target)
-    out = copy.deepcopy({k: v for k, v in record.items() if k != "messages" and k not in _SENT_KEYS})
+    out = copy.deepcopy({k: v for k, v in record.items()
+                         if k != "messages" and k not in _SENT_KEYS and k not in _REPLY_KEYS})
+    if finish is not None:
+        out["finish_reason"] = finish
     textual = text_mode and target.name != "openai"
     out["messages"] = textualise(structured, target) if textual else structured
     out["format"] = target.id
