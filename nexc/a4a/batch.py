@@ -68,8 +68,9 @@ def run_batch(path: str | Path, out_dir: str | Path, opts: A4AOptions, *, concur
         try:
             res = generate(description, out / ident, replace(opts, force=True))
             line = {"id": ident, **res.report()}
-        except A4AError as exc:
-            line = {"id": ident, "ok": False, "error": str(exc), "rounds": 0, "first_try_ok": False,
+        except Exception as exc:  # noqa: BLE001 - one description's failure never loses the batch's others
+            why = str(exc) if isinstance(exc, A4AError) else f"internal error: {type(exc).__name__}: {exc}"
+            line = {"id": ident, "ok": False, "error": why, "rounds": 0, "first_try_ok": False,
                     "agents": 0, "tools": 0, "tokens": {}}
         line.pop("errors", None)
         with lock, open(out / RESULTS, "a", encoding="utf-8") as f:

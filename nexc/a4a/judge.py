@@ -149,14 +149,13 @@ def judge(draft: Draft, folder: Path, *, allowed: frozenset[str] = toolcheck.ALL
         return Judgement(False, diags or [{"code": "A4A", "name": "no-spec", "severity": "error", "file": "",
                                            "line": 1, "column": 1, "message": "the draft has no .nex spec",
                                            "fix": None, "source": ""}])
-    res = compile_path(folder / spec)
+    # every Python file of the draft passes the AST check before anything of it is imported
+    safe = all(not toolcheck.ast_check(t, p, allowed) for p, t in draft.files.items() if p.endswith(".py"))
+    res = compile_path(folder / spec, options={"check_imports": safe})
     fw, failed = res.framework, {}
     tool_diags: list[dict] = []
     if fw is not None:
-        tool_diags, failed, safe = check_tools(fw, folder, allowed)
-        if safe:
-            res = compile_path(folder / spec, options={"check_imports": True})
-            fw = res.framework or fw
+        tool_diags, failed, _ = check_tools(fw, folder, allowed)
     diags += [_diag(d, folder) for d in res.reporter.sorted()] + tool_diags
     ok = fw is not None and not any(d["severity"] == "error" for d in diags)
     return Judgement(ok, diags, fw, failed)

@@ -18,6 +18,7 @@ the code or drops the tool.
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import os
 import shutil
@@ -37,6 +38,12 @@ FORBIDDEN_CALLS = frozenset({"eval", "exec", "compile", "open", "__import__", "i
 SMOKE_TIMEOUT_S = 10.0
 
 
+@functools.lru_cache(maxsize=32)
+def _parse(source: str) -> ast.Module:
+    """One parse per module text (the tree is only read)."""
+    return ast.parse(source)
+
+
 def _allowed(module: str, allowed: frozenset[str]) -> bool:
     parts = module.split(".")
     return any(".".join(parts[:i]) in allowed for i in range(1, len(parts) + 1))
@@ -45,7 +52,7 @@ def _allowed(module: str, allowed: frozenset[str]) -> bool:
 def ast_check(source: str, path: str, allowed: frozenset[str] = ALLOWED_IMPORTS) -> list[dict]:
     """Problems of a tool module's text (each ``{"file", "line", "column", "message"}``)."""
     try:
-        tree = ast.parse(source, filename=path)
+        tree = _parse(source)
     except SyntaxError as exc:
         return [{"file": path, "line": exc.lineno or 1, "column": exc.offset or 1,
                  "message": f"the module does not parse: {exc.msg}"}]
@@ -78,7 +85,7 @@ def ast_check(source: str, path: str, allowed: frozenset[str] = ALLOWED_IMPORTS)
 def functions(source: str) -> dict[str, int]:
     """The module's top-level functions → their line."""
     try:
-        tree = ast.parse(source)
+        tree = _parse(source)
     except SyntaxError:
         return {}
     return {n.name: n.lineno for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
@@ -87,7 +94,7 @@ def functions(source: str) -> dict[str, int]:
 def signature_check(source: str, path: str, function: str, schema: dict | None) -> list[dict]:
     """Whether ``function`` in ``source`` takes exactly the tool's parameters."""
     try:
-        tree = ast.parse(source)
+        tree = _parse(source)
     except SyntaxError:
         return []  # ast_check reported it
     fn = next((n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == function),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import threading
 from dataclasses import dataclass
 from typing import Literal
 
@@ -69,12 +70,20 @@ def rule(code: str, name: str, severity: Severity, summary: str, *, what: str, w
     return r
 
 
+_load_lock = threading.Lock()
+
+
 def _load() -> None:
+    """Import the code modules once. Thread-safe: ``_loaded`` is set only after every module registered its
+    codes, so a thread never sees a half-filled registry (GAP and A4A compile from many threads)."""
     global _loaded
-    if not _loaded:
-        _loaded = True
-        for mod in CODE_MODULES:
-            importlib.import_module(mod)
+    if _loaded:
+        return
+    with _load_lock:
+        if not _loaded:
+            for mod in CODE_MODULES:
+                importlib.import_module(mod)
+            _loaded = True
 
 
 def get(code_or_name: str) -> Rule | None:

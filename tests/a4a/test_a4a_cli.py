@@ -45,3 +45,15 @@ def test_a_batch_resumes_where_it_stopped(tmp_path):
     results = [json.loads(x) for x in (tmp_path / "o" / "a4a-results.jsonl").read_text().splitlines()]
     assert sorted(r["id"] for r in results) == ["3", "a", "b"] and all(r["ok"] for r in results)
     assert (tmp_path / "o" / "a" / "weather_desk.nex").is_file()
+
+
+def test_the_a4a_bench_runs_on_the_fake_server():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "bench" / "a4a.py"
+    out = subprocess.run([sys.executable, str(script), "--limit", "2", "--runs", "1"], capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "compiled after repair" in out.stdout and "2 (100 %)" in out.stdout
