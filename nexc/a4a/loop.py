@@ -40,6 +40,8 @@ class A4AOptions:
     allowed_imports: frozenset[str] = toolcheck.ALLOWED_IMPORTS
     force: bool = False
     timeout: float | None = None
+    #: "nex" (the default), or "nexa4a": also DIR/nexa4a/framework_config.yaml (:mod:`nexc.a4a.nexa4a_out`)
+    output_format: str = "nex"
 
 
 @dataclass
@@ -249,7 +251,7 @@ def generate(description: str, out_dir: str | Path, opts: A4AOptions | None = No
         result.diagnostics = verdict.diagnostics + [{"code": "A4A", "name": "note", "severity": "info", "file": "",
                                                      "line": 1, "column": 1, "message": n, "fix": None,
                                                      "source": ""} for n in notes]
-        _finish(result, draft, verdict, out, description)
+        _finish(result, draft, verdict, out, description, opts.output_format)
     except A4AError as exc:
         result.error = str(exc)
         _reject(out, description, result, Draft())
@@ -259,7 +261,8 @@ def generate(description: str, out_dir: str | Path, opts: A4AOptions | None = No
     return result
 
 
-def _finish(result: A4AResult, draft: Draft, verdict: Judgement, out: Path, description: str) -> None:
+def _finish(result: A4AResult, draft: Draft, verdict: Judgement, out: Path, description: str,
+            output_format: str = "nex") -> None:
     fw = verdict.framework
     if fw is not None:
         result.agents, result.tools = len(fw.agents), len(fw.tools)
@@ -271,6 +274,10 @@ def _finish(result: A4AResult, draft: Draft, verdict: Judgement, out: Path, desc
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text, encoding="utf-8")
     result.ok, result.spec = True, draft.spec()
+    if output_format == "nexa4a" and fw is not None:
+        from nexc.a4a.nexa4a_out import write_nexa4a
+
+        write_nexa4a(fw, out, out / "nexa4a")
 
 
 def _reject(out: Path, description: str, result: A4AResult, draft: Draft) -> None:

@@ -25,9 +25,11 @@ import click
               help="A module synthesized tools may import besides the pure standard library. Repeatable.")
 @click.option("--replay", type=click.Path(exists=True, dir_okay=False),
               help="Replay a recorded A4A run (DIR/.a4a/trajectory.jsonl): the same output, no endpoint.")
+@click.option("--output-format", type=click.Choice(["nex", "nexa4a"]), default="nex", show_default=True,
+              help="nexa4a: also write OUT/nexa4a/framework_config.yaml in NexA4A's layout.")
 @click.option("--force", is_flag=True, help="Write into a folder that holds other files.")
 def a4a(description, out_dir, batch, concurrency, base_url, api_key, model, mcp_locks, max_repairs, allow, replay,
-        force):
+        output_format, force):
     """Write an agent framework from DESCRIPTION, checked by the compiler.
 
     A meta agent picks the pattern (single agent, hierarchy, pipeline), a builder writes the .nex spec,
@@ -43,7 +45,7 @@ def a4a(description, out_dir, batch, concurrency, base_url, api_key, model, mcp_
     if bool(description) == bool(batch):
         raise click.UsageError("give a DESCRIPTION or --batch FILE (one of them)")
     opts = A4AOptions(base_url=base_url, api_key=api_key, model=model, max_repairs=max_repairs,
-                      mcp_locks=tuple(mcp_locks), replay=replay, force=force,
+                      mcp_locks=tuple(mcp_locks), replay=replay, force=force, output_format=output_format,
                       allowed_imports=toolcheck.ALLOWED_IMPORTS | frozenset(allow))
     try:
         if batch:

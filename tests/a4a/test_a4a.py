@@ -170,3 +170,18 @@ def test_a_description_that_needs_an_mcp_server_gets_it_from_the_lockfile(tmp_pa
     assert (out / "mcp_servers.nex").is_file() and (out / "nexc.mcp.lock.json").is_file()
     fw = compile_path(out / "weather_desk.nex").framework
     assert [s.name for s in fw.mcp_servers] == ["git"]
+
+
+def test_the_nexa4a_layout_loads_with_the_nexa4a_frontend(tmp_path):
+    res = _run(scripts.script(scripts.files(scripts.GOOD_SPEC, scripts.GOOD_TOOLS)), tmp_path / "o",
+               output_format="nexa4a")
+    assert res.ok
+    cfg = tmp_path / "o" / "nexa4a" / "framework_config.yaml"
+    back = compile_path(cfg)
+    assert back.ok, back.reporter.sorted()
+    fw = back.framework
+    assert fw.entry == "lead" and sorted(a.name for a in fw.agents) == ["forecaster", "lead"]
+    lead = next(a for a in fw.agents if a.name == "lead")
+    assert [e.name for e in lead.tools] == ["forecaster"]
+    assert fw.tool("convert").binding.target == "tools.weather_tools:convert"
+    assert (tmp_path / "o" / "nexa4a" / "tools" / "weather_tools.py").is_file()
