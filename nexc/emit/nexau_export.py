@@ -21,9 +21,7 @@ everything NexAU can express.
 """
 from __future__ import annotations
 
-import ast
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -31,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from nexc.emit.modules import python_modules
 from nexc.ir.model import (
     Agent,
     AgentRef,
@@ -426,74 +425,6 @@ def nexau_files(fw: Framework) -> tuple[dict[str, str], dict[str, str], Coverage
     ex = _Exporter(fw)
     ex.run()
     return ex.texts, ex.copies, ex.report
-
-
-def _module_files(root: Path, name: str) -> list[tuple[str, str, bool]] | None:
-    """What importing dotted ``name`` from ``root`` runs, found as Python's path finder finds it (a regular
-    package before a module before a namespace package): ``[(file relative to root, module name,
-    is package)]`` (package ``__init__`` files first), or None when ``name`` is not below ``root``."""
-    parts = name.split(".")
-    if not all(p.isidentifier() for p in parts):
-        return None
-    found, folder = [], root
-    for i, part in enumerate(parts):
-        here, mod = folder / part, ".".join(parts[:i + 1])
-        if (here / "__init__.py").is_file():
-            found.append(((here / "__init__.py").relative_to(root).as_posix(), mod, True))
-        elif (folder / f"{part}.py").is_file():
-            return found + [((folder / f"{part}.py").relative_to(root).as_posix(), mod, False)] \
-                if i == len(parts) - 1 else None
-        elif not here.is_dir():
-            return None
-        folder = here
-    return found
-
-
-def _imported(source: bytes, module: str, is_pkg: bool) -> set[str]:
-    """The module names a Python file may import (every ``import`` and ``from … import``, relative ones
-    resolved against ``module``; ``from m import x`` also names ``m.x``, which may be a submodule)."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return set()
-    names: set[str] = set()
-    package = module.split(".") if is_pkg else module.split(".")[:-1]
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                if node.level - 1 > len(package) or (node.level - 1 == len(package) and not node.module):
-                    continue
-                base = ".".join(package[:len(package) - node.level + 1] + ([node.module] if node.module else []))
-            else:
-                base = node.module or ""
-            if base:
-                names.add(base)
-            names.update(f"{base}.{a.name}" if base else a.name for a in node.names if a.name != "*")
-    return names
-
-
-def python_modules(fw: Framework, root: Path) -> list[str]:
-    """The files (relative to ``root``) of the modules the python bindings and extensions of ``fw`` name that
-    are below ``root``, and of every module below ``root`` they import, transitively. Modules found
-    elsewhere (installed ones, NexAU's own) are not copied; imports made at run time by name are not seen."""
-    targets = [t.binding.target for t in fw.tools if t.binding is not None and t.binding.kind == "python"]
-    targets += [e.target for a in fw.agents for e in a.extensions]
-    todo = [t.partition(":")[0] if ":" in t else t.rpartition(".")[0] for t in targets]
-    seen_mods, files, base = set(), {}, os.path.realpath(root)
-    while todo:
-        name = todo.pop()
-        if not name or name in seen_mods:
-            continue
-        seen_mods.add(name)
-        for rel, mod, is_pkg in _module_files(root, name) or ():
-            if rel not in files:
-                files[rel] = mod
-                real = os.path.realpath(root / rel)  # a link to outside is not read (nor copied: stage_nexau)
-                data = Path(real).read_bytes() if real.startswith(base + os.sep) and os.path.isfile(real) else b""
-                todo.extend(sorted(_imported(data, mod, is_pkg) - seen_mods, reverse=True))
-    return sorted(files)
 
 
 def stage_nexau(fw: Framework, root_dir: Path, out) -> CoverageReport:
