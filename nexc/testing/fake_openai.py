@@ -438,12 +438,18 @@ def load_ref(ref: str) -> Any:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m nexc.testing.fake_openai --script REF [--port N]``: serve until killed."""
+    """``python -m nexc.testing.fake_openai --script REF [--port N] [--honour-stop]``: print the base URL,
+    then serve until killed."""
     import argparse
 
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--script", required=True, help="file.py:name or module:name of a script")
-    p.add_argument("--port", type=int, default=0)
+    p = argparse.ArgumentParser(
+        prog="python -m nexc.testing.fake_openai", description=__doc__.split("\n")[0],
+        epilog="REF names a script: a list of replies served in order, a function of the request, or "
+               "by_system({...}), built with the helpers of nexc.testing (reply, call, error, slow, ...). "
+               "The first line printed is the base URL (http://127.0.0.1:PORT/v1); point OPENAI_BASE_URL "
+               "or --base-url at it.")
+    p.add_argument("--script", required=True, metavar="REF", help="file.py:name or module:name of a script")
+    p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     p.add_argument("--honour-stop", action="store_true",
                    help="cut replies at the request's stop strings, as vLLM and the OpenAI API do")
     a = p.parse_args(argv)
@@ -455,12 +461,19 @@ def main(argv: list[str] | None = None) -> None:
         await srv._server.serve_forever()
 
     try:
-        import uvloop  # type: ignore  # optional, faster
-
-        uvloop.run(run())
-    except ImportError:
-        asyncio.run(run())
+        try:
+            import uvloop  # type: ignore  # optional, faster
+        except ImportError:
+            asyncio.run(run())
+        else:
+            uvloop.run(run())
+    except KeyboardInterrupt:
+        pass
 
 
 if __name__ == "__main__":
-    main()
+    # Serve from the module as the package imports it, not from this ``__main__`` copy: a script's items
+    # (``nexc.testing.error(…)``) are then instances of the server's own classes.
+    from nexc.testing.fake_openai import main as _main
+
+    _main()
