@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "dataset": "nexc.dataset.cli:dataset",
     "mcp": "nexc.commands.mcp:mcp",
     "train": "nexc.train.cli:train",
+    "a4a": "nexc.commands.a4a:a4a",
 }
 
 _HELP = {
@@ -46,6 +47,14 @@ _HELP = {
     "dataset": "Build supervised fine-tuning datasets from trajectories.",
     "mcp": "MCP servers: lock their tool lists for offline checks.",
     "train": "Fine-tune a model on a nexc dataset (needs the train extra).",
+    "a4a": "Write an agent framework from a description, repaired until it compiles.",
+}
+
+#: Checks of a subcommand's option values, by command and parameter name ("module:function", a click
+#: parameter callback), run before the command does anything else. The list of build targets comes from
+#: the emitter registry (plugins add targets), so it cannot be a fixed ``click.Choice``.
+OPTION_CHECKS: dict[str, dict[str, str]] = {
+    "build": {"targets": "nexc.commands.common:check_targets"},
 }
 
 
@@ -73,7 +82,25 @@ class LazyGroup(click.Group):
             if exc.name and mod.startswith(exc.name):
                 return None
             raise
-        return getattr(module, attr)
+        cmd = getattr(module, attr)
+        for param in getattr(cmd, "params", ()):
+            ref = OPTION_CHECKS.get(name, {}).get(param.name or "")
+            if ref and param.callback is None:
+                cmod, _, cattr = ref.partition(":")
+                param.callback = getattr(importlib.import_module(cmod), cattr)
+        return cmd
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        """The subcommand named by ``args[0]``; an unknown name is a usage error with a did-you-mean."""
+        name = args[0] if args else None
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            from nexc.diagnostics.suggest import did_you_mean
+
+            known = self.list_commands(ctx)
+            guess = did_you_mean(name, known)
+            ctx.fail(f"no such command '{name}'" + (f"; did you mean '{guess}'?" if guess else "")
+                     + f"\ncommands: {', '.join(known)}")
+        return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(n, _HELP.get(n, "")) for n in self.list_commands(ctx)]

@@ -115,7 +115,9 @@ def convert(spec, target, output, kind, force):
     """Convert SPEC to .nex (--to nex), nexc YAML (--to yaml) or NexAU YAML (--to nexau).
 
     The conversion is lossless between .nex and YAML: converting there and back gives the same IR.
-    File paths (prompts, skills) are rewritten relative to the output's location. The result is read
+    YAML starts with a `# yaml-language-server: $schema=…` modeline naming, by a path relative to the
+    output, the project's installed schema (`nexc schema --install`; the nearest nexc.schema.json at or
+    above the output, up to the project root), else nexc.schema.json at the project root. File paths (prompts, skills) are rewritten relative to the output's location. The result is read
     back before it is written; when it would not load (over the size limit, nested too deep for the
     target language) the errors are reported, nothing is written and the exit status is 1.
     """
@@ -168,10 +170,14 @@ def _emit(fw, target: str, out_dir: Path) -> str:
         from nexc.emit.nex_text import emit_nex
 
         return emit_nex(fw)
+    from nexc.emit.yaml_text import emit_yaml
+    from nexc.ir.schema import modeline_ref
+
     import os
 
-    from nexc.emit.yaml_text import emit_yaml
-    from nexc.resources import data_dir
-
-    schema = os.path.relpath(data_dir("specs") / "nexc.schema.json", out_dir).replace(os.sep, "/")
+    schema, found = modeline_ref(out_dir)
+    if not found:
+        here = os.path.relpath(os.path.normpath(Path(out_dir).resolve() / schema))
+        click.echo(f"nexc: the YAML's schema modeline names {here}, which does not exist yet; write it with "
+                   f"`nexc schema --install {here}` for editor completion", err=True)
     return emit_yaml(fw, schema_url=schema)

@@ -19,7 +19,12 @@ def mcp():
 @click.argument("spec")
 @click.option("--server", "servers", multiple=True, help="Lock only this server (repeatable).")
 def lock(spec, servers):
-    """Start each MCP server of SPEC once, list its tools and write nexc.mcp.lock.json beside SPEC."""
+    """Start each MCP server of SPEC once, list its tools and write nexc.mcp.lock.json beside SPEC.
+
+    A stdio server's command must be on PATH (or an executable file) before anything starts. When a
+    server cannot be listed, its command (or URL) is named, nothing is written and the old lockfile
+    stays as it was (exit status 1).
+    """
     from nexc.commands.common import exit_code, print_diagnostics
     from nexc.mcp_lock import write_lock
     from nexc.pipeline import compile_path
@@ -38,7 +43,19 @@ def lock(spec, servers):
     ctx = result.context
     root = str(ctx.root_dir) if ctx is not None else os.path.dirname(os.path.abspath(spec))
     path, errors = write_lock(fw, root, tuple(servers))
+    shown = _relative(path)
     for name, err in sorted(errors.items()):
         click.echo(f"nexc: {err}" if f"'{name}'" in err else f"nexc: MCP server '{name}': {err}", err=True)
-    click.echo(f"wrote {path}")
-    sys.exit(1 if errors else 0)
+    if errors:
+        click.echo(f"nexc: {shown} not written" + (" (the old one is unchanged)" if path.is_file() else ""),
+                   err=True)
+        sys.exit(1)
+    click.echo(f"wrote {shown}")
+
+
+def _relative(path) -> str:
+    """``path`` relative to the current folder (absolute only across drives)."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)

@@ -259,6 +259,40 @@ def schema_text() -> str:
     return json.dumps(spec_json_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+#: The file name ``nexc schema --install`` writes and ``nexc convert --to yaml`` looks for.
+SCHEMA_FILE = "nexc.schema.json"
+
+
+def installed_schema(folder: str | Path) -> Path | None:
+    """The schema a project installed (``nexc schema --install``): the nearest ``nexc.schema.json`` (or
+    ``specs/nexc.schema.json``) in ``folder`` or a folder above it, up to the project root."""
+    from nexc.source import project_root
+
+    start = Path(folder).resolve()
+    top = Path(project_root(str(start)))
+    for d in (start, *start.parents):
+        for candidate in (d / SCHEMA_FILE, d / "specs" / SCHEMA_FILE):
+            if candidate.is_file():
+                return candidate
+        if d == top:
+            break
+    return None
+
+
+def modeline_ref(out_dir: str | Path) -> tuple[str, bool]:
+    """What the yaml-language-server modeline of a spec written into ``out_dir`` names, as a POSIX path
+    relative to ``out_dir``: the installed schema (:func:`installed_schema`), else ``nexc.schema.json`` at
+    the project root. Never a path into nexc's own installation, so the line is the same on every machine
+    that has the project. The flag says whether the file exists."""
+    import os
+
+    from nexc.source import project_root
+
+    found = installed_schema(out_dir)
+    target = found or Path(project_root(str(Path(out_dir).resolve()))) / SCHEMA_FILE
+    return os.path.relpath(target, Path(out_dir).resolve()).replace(os.sep, "/"), found is not None
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m nexc.ir.schema [--write | --check] [PATH]``: print, write or check the schema file."""
     args = list(sys.argv[1:] if argv is None else argv)

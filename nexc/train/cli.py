@@ -22,6 +22,17 @@ def _fail(message: str, every_rank: bool = False) -> None:
     sys.exit(2)
 
 
+def _check_folder(path: str, what: str, flag: str) -> None:
+    """Fail (exit 2) unless ``path``, given with ``flag``, is an existing local folder."""
+    p = os.path.expanduser(path)
+    if not os.path.exists(p):
+        _fail(f"{what} '{path}' does not exist: {flag} takes a local folder (nexc train never downloads models)\n"
+              "  hint: download it first, e.g. huggingface-cli download ORG/NAME --local-dir DIR, and pass "
+              f"{flag} DIR")
+    if not os.path.isdir(p):
+        _fail(f"{what} '{path}' is not a folder: {flag} takes the folder holding config.json and the weights")
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("dataset_dir", type=click.Path())
 @click.option("--model", "model_dir", required=True, type=click.Path(), help="Local folder of the model to fine-tune.")
@@ -67,6 +78,9 @@ def train(dataset_dir, model_dir, output_dir, tokenizer_dir, fmt, max_steps, epo
     Several GPUs (DDP or FSDP):
       accelerate launch --config_file nexc/train/configs/ddp.yaml -m nexc.train data/ --model … --output …
     """
+    _check_folder(model_dir, "model folder", "--model")
+    if tokenizer_dir:
+        _check_folder(tokenizer_dir, "tokenizer folder", "--tokenizer")
     import importlib.util
 
     missing = [m for m in ("torch", "transformers", "accelerate") if importlib.util.find_spec(m) is None]
