@@ -138,7 +138,8 @@ def parse_cmd(output: str, format_id: str, tools_path: str | None) -> None:
 @click.command("convert-trajectory")
 @click.argument("source", type=click.Path(exists=True, allow_dash=True))
 @click.option("--to", "to_format", required=True, help="target format id")
-@click.option("--from", "from_format", default=None, help="source format (default: the record's 'format' or openai)")
+@click.option("--from", "from_format", default=None,
+              help="source format (default: the record's 'tool_format', then 'format', else openai)")
 @click.option("-o", "--output", type=click.Path(), default="-", help="output JSONL (default stdout)")
 @click.option("--text-mode", is_flag=True,
               help="write calls into the assistant text in the target format (tool_format becomes the target) "
