@@ -50,7 +50,10 @@ def _exit(diags) -> None:
 def lint(paths, fmt, kind, check_imports, no_config):
     """Check the specs in PATHS (files, or folders searched for .nex and *.nex.yaml).
 
-    Every problem is reported with its code, file, line and column. `# nex: ignore[CODE]` on the line
+    Every problem is reported with its code, file, line and column. Each framework is linted once,
+    through its entry files (a file another linted file imports comes with it); a file of declarations
+    without agents (a tools.nex library) is checked as a library, without an entry agent.
+    `# nex: ignore[CODE]` on the line
     (or the line above) suppresses a diagnostic; `[tool.nexc]` in pyproject.toml selects rules.
     Exit status: 0 when no errors were found, 1 when some were, 2 on usage or internal errors.
     """
