@@ -23,6 +23,7 @@ CODE_MODULES = (
     "nexc.diagnostics.codes.checks",
     "nexc.diagnostics.codes.runtime",
     "nexc.diagnostics.codes.compat",
+    "nexc.diagnostics.codes.gap",
     "nexc.diagnostics.codes.internal",
 )
 

@@ -8,5 +8,6 @@
 - ``NEX5xx`` MCP
 - ``NEX6xx`` compatibility (NexAU, NexA4A)
 - ``NEX7xx`` formats, runtime and datasets
+- ``NEX8xx`` GAP inputs (taxonomies, personas, sampling stats, jobs)
 - ``NEX9xx`` internal errors
 """

@@ -1,0 +1,126 @@
+"""``nexc gap``: tasks for a framework — sample a taxonomy, synthesise queries, show a taxonomy."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+
+def _fail(diags, message: str) -> None:
+    from nexc.commands.common import print_diagnostics
+
+    if diags:
+        print_diagnostics(diags, "text", err=True)
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+@click.group()
+def gap():
+    """GAP: the tasks frameworks are run on (taxonomies, balanced sampling, personas, query synthesis)."""
+
+
+@gap.command()
+@click.argument("taxonomy", type=click.Path(exists=True, dir_okay=False))
+@click.option("--n", "n", type=click.IntRange(1, 10_000_000), required=True, help="How many draws.")
+@click.option("--mode", type=click.Choice(["balanced", "inverse-frequency"]), default="balanced", show_default=True,
+              help="balanced: least-drawn leaf first (counts never differ by more than one); inverse-frequency: "
+                   "weight 1/(count+1)^alpha.")
+@click.option("--alpha", type=click.FloatRange(0, 10, min_open=True), default=1.5, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--truncate", type=click.IntRange(1, 50), help="Cut drawn leaves back to a node at depth ≥ K.")
+@click.option("--stats", type=click.Path(dir_okay=False),
+              help="A NexGAP tag_sampling_stats.json to read and update (locked: several processes may share it).")
+@click.option("-o", "--out", "out", type=click.Path(dir_okay=False), help="Write the draws here (else stdout).")
+def sample(taxonomy, n, mode, alpha, seed, truncate, stats, out):
+    """Draw N problem types from TAXONOMY (no LLM): one JSON line per draw, {"path": [ids]}; then a coverage
+    table on stderr (leaves never drawn, min/max count per depth)."""
+    from nexc.diagnostics import Reporter
+    from nexc.gap.sample import Allocator, coverage
+    from nexc.gap.stats import StatsError
+    from nexc.gap.taxonomy import depth_table, load_taxonomy
+
+    r = Reporter()
+    tax = load_taxonomy(taxonomy, r)
+    if tax is None or r.has_errors:
+        _fail(r.sorted(), f"'{taxonomy}' is not a usable taxonomy")
+    try:
+        alloc = Allocator(tax, mode=mode, alpha=alpha, seed=seed, stats=stats, truncate=truncate)
+        lines = [json.dumps({"path": list(alloc.draw().path)}, ensure_ascii=False) for _ in range(n)]
+        counts = alloc.counts.snapshot()
+    except StatsError as exc:
+        _fail([], str(exc))
+    text = "\n".join(lines) + "\n"
+    if out:
+        from pathlib import Path
+
+        Path(out).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+    cov = coverage(tax, counts)
+    click.echo(f"{cov['leaves']} leaves, {cov['undrawn']} never drawn, leaf counts {cov['min']}–{cov['max']}"
+               + (f" (all of {stats})" if stats else ""), err=True)
+    click.echo(f"{'depth':>5} {'nodes':>6} {'leaves':>6} {'min':>5} {'max':>5}", err=True)
+    for d, nodes, leaves, lo, hi in depth_table(tax, counts):
+        click.echo(f"{d:>5} {nodes:>6} {leaves:>6} {lo if leaves else '-':>5} {hi if leaves else '-':>5}", err=True)
+
+
+@gap.command()
+@click.argument("job", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--out", "out", type=click.Path(dir_okay=False), default="queries.jsonl", show_default=True,
+              help="The queries (one JSON line each); OUT.draws.jsonl, OUT.synthesis.jsonl, OUT.fit.jsonl and "
+                   "OUT.personas.jsonl go beside it.")
+@click.option("--base-url", help="The endpoint the synthesis agents use (else OPENAI_BASE_URL).")
+@click.option("--api-key", help="Its key (else OPENAI_API_KEY).")
+@click.option("--model", help="Its model (else NEXC_MODEL; the job's models per stage win).")
+def queries(job, out, base_url, api_key, model):
+    """Synthesise the queries of JOB (gap.yaml): persona rewrite, one difficulty per synthesis call, optional
+    fuzzify. Resumable: run it again after a crash and it continues without duplicates."""
+    from nexc.diagnostics import Reporter
+    from nexc.gap.job import load_job
+    from nexc.gap.queries import GapError, run_queries
+
+    r = Reporter()
+    j = load_job(job, r)
+    if j is None:
+        _fail(r.sorted(), f"'{job}' is not a valid GAP job")
+    tty = sys.stderr.isatty()
+
+    def progress(c):
+        if tty:
+            click.echo(f"\r{c['done'] + c['skipped']}/{c['total']} queries ({c['failed']} failed)", nl=False, err=True)
+
+    try:
+        counts = run_queries(j, out, base_url=base_url, api_key=api_key, model=model, progress=progress)
+    except GapError as exc:
+        _fail(exc.diagnostics, str(exc))
+    if tty:
+        click.echo("", err=True)
+    click.echo(f"{out}: {counts['done']} new, {counts['skipped']} already there, {counts['failed']} failed "
+               f"(of {counts['total']}); {counts['tokens']:,} tokens", err=True)
+    for e in counts.get("errors", [])[:5]:
+        click.echo(f"  {e}", err=True)
+    sys.exit(1 if counts["failed"] else 0)
+
+
+@gap.group()
+def taxonomy():
+    """Look at problem-type taxonomies."""
+
+
+@taxonomy.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+def show(path, lang):
+    """Print the tree with its ids, labels and version."""
+    from nexc.diagnostics import Reporter
+    from nexc.gap.taxonomy import load_taxonomy
+
+    r = Reporter()
+    tax = load_taxonomy(path, r)
+    if tax is None or r.has_errors:
+        _fail(r.sorted(), f"'{path}' is not a usable taxonomy")
+    click.echo(f"{tax.framework} ({tax.version}): {len(tax.nodes())} nodes, {len(tax.leaves())} leaves")
+    for node in tax.nodes():
+        click.echo(f"{'  ' * len(node.path)}{node.id}: {node.labels.get(lang, '')}")
