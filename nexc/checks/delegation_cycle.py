@@ -32,7 +32,10 @@ def check(fw, r, ctx) -> None:
                             f"{Settings().max_depth} times on one delegation stack (Settings.max_depth)"),
                      severity="warning")
             continue
+        from nexc.lint.edits import setting_edit
+
         r.report("NEX405", where,
                  f"agents delegate in a cycle with no depth bound: {' → '.join(path)}",
                  notes=(f"agents in the cycle: {', '.join(comp)}",),
-                 fix=f"set `max_depth` on one of them, e.g. `max_depth = 3` in agent '{comp[0]}'")
+                 fix=f"set `max_depth` on one of them, e.g. `max_depth = 3` in agent '{comp[0]}'",
+                 edits=setting_edit(a.span, "max_depth", "3"))

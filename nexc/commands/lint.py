@@ -47,7 +47,10 @@ def _exit(diags) -> None:
 @click.option("--from", "kind", type=FROM_CHOICE, help="Read files as this kind of spec instead of detecting it.")
 @click.option("--check-imports", is_flag=True, help="Import python bindings and compare their signatures (runs user code).")
 @click.option("--no-config", is_flag=True, help="Ignore [tool.nexc] in pyproject.toml.")
-def lint(paths, fmt, kind, check_imports, no_config):
+@click.option("--fix", "fix", is_flag=True,
+              help="Apply the exact fixes diagnostics carry (did-you-mean names, a missing max_depth), rewriting "
+                   "the files in place, and print what changed; what is left is reported as usual.")
+def lint(paths, fmt, kind, check_imports, no_config, fix):
     """Check the specs in PATHS (files, or folders searched for .nex and *.nex.yaml).
 
     Every problem is reported with its code, file, line and column. Each framework is linted once,
@@ -55,10 +58,33 @@ def lint(paths, fmt, kind, check_imports, no_config):
     without agents (a tools.nex library) is checked as a library, without an entry agent.
     `# nex: ignore[CODE]` on the line
     (or the line above) suppresses a diagnostic; `[tool.nexc]` in pyproject.toml selects rules.
+    With --fix, the fixes that are exact edits are applied (each file written atomically) and listed on
+    stderr; the exit status then counts what remains.
     Exit status: 0 when no errors were found, 1 when some were, 2 on usage or internal errors.
     """
-    diags = lint_paths(paths, kind, check_imports=check_imports, use_config=not no_config)
+    def run(ps):
+        return lint_paths(ps, kind, check_imports=check_imports, use_config=not no_config)
+
+    if not fix:
+        diags = run(paths)
+        emit(diags, fmt)
+        fixable = sum(1 for d in diags if d.edits)
+        if fixable and fmt == "text":
+            click.echo(f"{fixable} of these can be fixed with `nexc lint --fix`", err=True)
+        _exit(diags)
+    from nexc.lint.fix import lint_and_fix
+
+    diags, applied, problems = lint_and_fix(run, paths)
+    for a in applied:
+        click.echo(f"fixed {a.file}:{a.line}:{a.column}: {a.code}: {a.fix}", err=True)
+    for p in problems:
+        click.echo(f"nexc: {p}", err=True)
+    files = len({a.file for a in applied})
+    click.echo(f"{len(applied)} fix{'es' if len(applied) != 1 else ''} applied"
+               + (f" in {files} file{'s' if files != 1 else ''}" if applied else ""), err=True)
     emit(diags, fmt)
+    if problems:
+        sys.exit(2)
     _exit(diags)
 
 

@@ -9,8 +9,19 @@ from nexc.ir.base import Span
 
 
 @dataclass(frozen=True)
+class Edit:
+    """A machine-applicable change: replace the text at ``span`` (which read ``original`` when the
+    diagnostic was made; empty for an insertion at a zero-width span) with ``replacement``."""
+
+    span: Span
+    replacement: str
+    original: str = ""
+
+
+@dataclass(frozen=True)
 class Diagnostic:
-    """One problem: which rule, where, what exactly, and optionally notes and a fix."""
+    """One problem: which rule, where, what exactly, and optionally notes and a fix. ``fix`` says the fix
+    in words; ``edits``, when the fix is exact, are the changes that make it (``nexc lint --fix``)."""
 
     code: str
     severity: str
@@ -18,6 +29,7 @@ class Diagnostic:
     message: str
     notes: tuple[str, ...] = ()
     fix: str | None = None
+    edits: tuple[Edit, ...] = ()
 
     @property
     def name(self) -> str:
@@ -44,6 +56,41 @@ class Diagnostic:
         return out
 
 
+def span_text(span: Span) -> str | None:
+    """The source text ``span`` covers (the file as the build read it), or ``None`` when unknown."""
+    from nexc.source import cached_text
+
+    text = cached_text(span.file) if span.file and not span.file.startswith("<") else None
+    if text is None:
+        return None
+    lines = text.split("\n")
+    if not (1 <= span.line <= span.end_line <= len(lines)):
+        return None
+    if span.line == span.end_line:
+        return lines[span.line - 1][span.column - 1:span.end_column - 1]
+    parts = [lines[span.line - 1][span.column - 1:], *lines[span.line:span.end_line - 1],
+             lines[span.end_line - 1][:span.end_column - 1]]
+    return "\n".join(parts)
+
+
+def name_edit(span: Span, name: str, replacement: str) -> Edit | None:
+    """The edit replacing the one occurrence of the identifier ``name`` inside ``span`` (quotes and a
+    ``server.`` prefix or ``.tool`` suffix around it stay), or ``None`` when it is not there exactly once."""
+    import re
+
+    text = span_text(span)
+    if not text or not name:
+        return None
+    hits = [m.start() for m in re.finditer(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text)]
+    if len(hits) != 1:
+        return None
+    before = text[:hits[0]]
+    line = span.line + before.count("\n")
+    column = (span.column + len(before)) if "\n" not in before else len(before.rsplit("\n", 1)[1]) + 1
+    at = Span(file=span.file, line=line, column=column, end_line=line, end_column=column + len(name))
+    return Edit(at, replacement, name)
+
+
 @dataclass
 class Reporter:
     """Collects diagnostics; passes report into it instead of raising."""
@@ -51,25 +98,29 @@ class Reporter:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def report(self, code: str, span: Span, message: str, *, notes: tuple[str, ...] | list[str] = (),
-               fix: str | None = None, severity: str | None = None) -> Diagnostic:
-        """Record a problem under ``code`` (its registered severity unless overridden)."""
+               fix: str | None = None, severity: str | None = None, edits=()) -> Diagnostic:
+        """Record a problem under ``code`` (its registered severity unless overridden); ``edits`` are the
+        exact changes of ``fix``, when it has them."""
         r = registry.get(code)
         if r is None:
             raise KeyError(f"unregistered diagnostic code {code}")
-        d = Diagnostic(code, severity or r.severity, span, message, tuple(notes), fix)
+        d = Diagnostic(code, severity or r.severity, span, message, tuple(notes), fix, tuple(edits or ()))
         self.diagnostics.append(d)
         return d
 
     def unknown_name(self, code: str, span: Span, what: str, name: str, candidates,
                      fix_template: str | None = None) -> Diagnostic:
-        """Report an unknown name with a did-you-mean suggestion from ``candidates`` when one is close."""
+        """Report an unknown name with a did-you-mean suggestion from ``candidates`` when one is close
+        (with the edit that replaces the name, when the name occurs once in ``span``'s text)."""
         guess = did_you_mean(name, candidates)
         msg = f"unknown {what} '{name}'"
-        fix = None
+        fix, edits = None, ()
         if guess:
             msg += f"; did you mean '{guess}'?"
             fix = (fix_template or "replace '{name}' with '{guess}'").format(name=name, guess=guess)
-        return self.report(code, span, msg, fix=fix)
+            found = name_edit(span, name, guess)
+            edits = (found,) if found else ()
+        return self.report(code, span, msg, fix=fix, edits=edits)
 
     def extend(self, diags) -> None:
         self.diagnostics.extend(diags)

@@ -109,9 +109,25 @@ def _uri(file: str) -> str:
     return quote(file.replace(os.sep, "/"), safe="/")
 
 
+def _sarif_fix(d: Diagnostic) -> dict:
+    """A SARIF ``fix`` of ``d``'s edits: one artifact change per file, one replacement per edit (a
+    zero-width ``deletedRegion`` is an insertion)."""
+    files: dict[str, list] = {}
+    for e in d.edits:
+        s = e.span
+        files.setdefault(s.file, []).append({
+            "deletedRegion": {"startLine": s.line, "startColumn": s.column, "endLine": s.end_line,
+                              "endColumn": s.end_column},
+            "insertedContent": {"text": e.replacement},
+        })
+    return {"description": {"text": d.fix or "apply the edit"},
+            "artifactChanges": [{"artifactLocation": {"uri": _uri(f)}, "replacements": r} for f, r in files.items()]}
+
+
 def render_sarif(diags: Iterable[Diagnostic]) -> str:
     """One SARIF 2.1.0 log with one run: the rules that occur (with their documentation) and one
-    result per diagnostic, in the shape GitHub code scanning accepts (relative URIs, 1-based regions)."""
+    result per diagnostic, in the shape GitHub code scanning accepts (relative URIs, 1-based regions);
+    a diagnostic with exact edits carries them as ``fixes[].artifactChanges[].replacements[]``."""
     import hashlib
 
     from nexc.diagnostics import registry
@@ -142,12 +158,15 @@ def render_sarif(diags: Iterable[Diagnostic]) -> str:
         if region["endLine"] == region["startLine"] and region["endColumn"] < region["startColumn"]:
             region["endColumn"] = region["startColumn"]
         fp = hashlib.sha256(f"{d.code}\0{s.file}\0{d.message}".encode()).hexdigest()[:32]
-        results.append({
+        result = {
             "ruleId": d.code, "ruleIndex": index[d.code], "level": _SARIF_LEVEL.get(d.severity, "warning"),
             "message": {"text": text},
             "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(s.file)}, "region": region}}],
             "partialFingerprints": {"nexcDiagnostic/v1": fp},
-        })
+        }
+        if d.edits:
+            result["fixes"] = [_sarif_fix(d)]
+        results.append(result)
     log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [{
         "tool": {"driver": {"name": "nexc", "version": __version__, "semanticVersion": __version__,
                             "rules": rules}},
