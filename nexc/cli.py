@@ -15,6 +15,7 @@ from nexc.version import __version__
 
 #: name → "module:attribute" of a click command; loaded on first use.
 COMMANDS: dict[str, str] = {
+    "init": "nexc.commands.init:init",
     "lint": "nexc.commands.lint:lint",
     "check": "nexc.commands.lint:check",
     "fmt": "nexc.commands.fmt:fmt",
@@ -33,6 +34,7 @@ COMMANDS: dict[str, str] = {
 }
 
 _HELP = {
+    "init": "Start a new framework: a spec, prompts, tools and a fake-server script.",
     "lint": "Check specs (files or folders) and report every problem.",
     "check": "Check one spec and report every problem (like lint).",
     "fmt": "Format .nex files canonically (--check to only verify).",
@@ -120,6 +122,7 @@ def cli() -> None:
 
     \b
     Examples:
+      nexc init my_team                     start a framework that lints, builds and runs
       nexc lint specs/                      check every spec below a folder
       nexc build research.nex -o build/     check and build
       nexc explain NEX301                   what a diagnostic means and how to fix it

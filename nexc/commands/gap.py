@@ -124,3 +124,64 @@ def show(path, lang):
     click.echo(f"{tax.framework} ({tax.version}): {len(tax.nodes())} nodes, {len(tax.leaves())} leaves")
     for node in tax.nodes():
         click.echo(f"{'  ' * len(node.path)}{node.id}: {node.labels.get(lang, '')}")
+
+
+@taxonomy.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--node", "node_path", required=True, help="The node to grow, as ids from the root's child: a/b/c "
+                                                           "(\"\" for the root).")
+@click.option("--framework", "spec", type=click.Path(exists=True, dir_okay=False),
+              help="The framework's spec: its description and capabilities bound the new problem types.")
+@click.option("-o", "--out", "out", type=click.Path(dir_okay=False), required=True,
+              help="The new taxonomy version (never the input file).")
+@click.option("--base-url", help="The endpoint (else OPENAI_BASE_URL).")
+@click.option("--api-key", help="Its key (else OPENAI_API_KEY).")
+@click.option("--model", help="Its model (else NEXC_MODEL).")
+def expand(path, node_path, spec, out, base_url, api_key, model):
+    """Propose new children of one node with an LLM and write a new version of the taxonomy with them
+    (checked: new ids, both labels, no overlap with siblings), with provenance."""
+    from pathlib import Path
+
+    import nexc
+    from nexc.diagnostics import Reporter
+    from nexc.gap.expand import check_children, grown, write_new_version
+    from nexc.gap.taxonomy import load_taxonomy
+    from nexc.resources import data_dir
+
+    if Path(out).resolve() == Path(path).resolve():
+        _fail([], "the grown taxonomy is a new file: give -o another path (the input is never overwritten)")
+    r = Reporter()
+    tax = load_taxonomy(path, r)
+    if tax is None or r.has_errors:
+        _fail(r.sorted(), f"'{path}' is not a usable taxonomy")
+    parts = tuple(p for p in node_path.split("/") if p)
+    node = tax.node(parts)
+    if node is None:
+        _fail([], f"no node {node_path!r} in the taxonomy")
+    brief = ""
+    if spec:
+        from nexc.pipeline import compile_path
+
+        fw = compile_path(spec).framework
+        if fw is not None:
+            brief = f"{fw.name}: {fw.description}\n" + "\n".join(f"- {a.name}: {a.description}" for a in fw.agents)
+    labels = " → ".join(tax.node(parts[:i + 1]).labels.get("en", parts[i]) for i in range(len(parts))) or tax.root.id
+    existing = "\n".join(f"- {c.id}: {c.labels.get('en', '')}" for c in node.children) or "(none)"
+    fw_run = nexc.load(data_dir("stdlib") / "gap" / "taxonomy.nex")
+    res = fw_run.run(f"System: {brief or tax.framework}\nNode: {labels}\nExisting children:\n{existing}",
+                     base_url=base_url, api_key=api_key, model=model)
+    text = res.output or ""
+    try:
+        proposed = json.loads(text[text.find("["):text.rfind("]") + 1])
+    except ValueError:
+        _fail([], f"the model gave no JSON list of children ({res.stop_reason.value}: {res.error or text[:200]})")
+    ok, why = check_children(node, proposed)
+    doc = grown(tax, parts, ok, {"grown_from": tax.version, "source": str(path), "node": list(parts),
+                                 "added": [c["id"] for c in ok], "rejected": why, "model": model})
+    try:
+        write_new_version(doc, Path(out), Path(path))
+    except ValueError as exc:
+        _fail([], str(exc))
+    click.echo(f"{out}: {len(ok)} new children of '{node.id}'" + (f"; {len(why)} refused:" if why else ""), err=True)
+    for w in why:
+        click.echo(f"  {w}", err=True)

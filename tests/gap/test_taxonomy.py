@@ -64,3 +64,36 @@ def test_ids_may_repeat_in_different_branches(tmp_path):
         {"id": "b", "en": "B", "zh": "乙", "children": [{"id": "x", "en": "X", "zh": "X"}]}]}}))
     assert tax is not None and not diags
     assert {tax.key(n.path) for n in tax.leaves()} == {"r→a→x", "r→b→x"}
+
+
+def test_expand_writes_a_checked_new_version_and_never_the_input(tmp_path):
+    from click.testing import CliRunner
+
+    from nexc.cli import cli
+    from nexc.testing import FakeOpenAI, reply
+
+    src = tmp_path / "problem_types.json"
+    src.write_text(json.dumps({"framework": "f", "tree": {"id": "root", "en": "f", "zh": "f", "children": [
+        {"id": "pricing", "en": "Pricing", "zh": "定价", "children": [
+            {"id": "menu_pricing", "en": "Menu Pricing", "zh": "菜单定价"}]}]}}, ensure_ascii=False))
+    before = src.read_bytes()
+    proposal = json.dumps([{"id": "event_quotes", "en": "Event Quotes", "zh": "活动报价"},
+                           {"id": "menu_pricing", "en": "Menu prices", "zh": "菜单"},       # id taken
+                           {"id": "menu_pricing_2", "en": "Menu Pricing.", "zh": "菜单"},   # overlaps
+                           {"id": "Bad-Id", "en": "X", "zh": "X"},
+                           {"id": "no_zh", "en": "Bulk Discounts"}], ensure_ascii=False)
+    with FakeOpenAI([reply(proposal)]) as url:
+        out = CliRunner().invoke(cli, ["gap", "taxonomy", "expand", str(src), "--node", "pricing", "-o",
+                                       str(tmp_path / "v2.json"), "--base-url", url, "--model", "fake"])
+    assert out.exit_code == 0, out.output
+    assert src.read_bytes() == before
+    r = Reporter()
+    new = load_taxonomy(str(tmp_path / "v2.json"), r)
+    assert new is not None and not r.diagnostics
+    assert [c.id for c in new.node(("pricing",)).children] == ["menu_pricing", "event_quotes"]
+    prov = json.loads((tmp_path / "v2.json").read_text())["provenance"]
+    assert prov["added"] == ["event_quotes"] and len(prov["rejected"]) == 4
+    assert prov["grown_from"] == load_taxonomy(str(src), Reporter()).version
+    same = CliRunner().invoke(cli, ["gap", "taxonomy", "expand", str(src), "--node", "pricing", "-o", str(src),
+                                    "--base-url", "http://127.0.0.1:9/v1"])
+    assert same.exit_code == 1 and "never overwritten" in same.output and src.read_bytes() == before
