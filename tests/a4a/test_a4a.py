@@ -122,6 +122,9 @@ def test_the_generated_framework_runs_and_exports(tmp_path):
 
     from nexc.cli import cli
 
+    out = CliRunner().invoke(cli, ["build", str(spec), "--target", "bundle", "-o", str(tmp_path / "b")])
+    assert out.exit_code == 0, out.output
+    assert (tmp_path / "b" / "weather_desk" / "__main__.py").is_file()
     out = CliRunner().invoke(cli, ["build", str(spec), "--target", "nexau", "-o", str(tmp_path / "x")])
     assert out.exit_code == 0, out.output
     roots = [p for p in (tmp_path / "x").rglob("*.yaml") if "system_prompt" in p.read_text()]
