@@ -15,8 +15,9 @@ Which endpoint a run calls, in order of precedence:
 3. the environment: ``OPENAI_BASE_URL``, ``OPENAI_API_KEY``, ``NEXC_MODEL`` (else ``OPENAI_MODEL``).
 
 ``replay=`` (a trajectory file or a list of records) answers every LLM call from a recording
-instead: no endpoint is needed, and a run that departs from the recording stops with
-``replay_diverged``.
+instead, and every tool call with the recorded result (``Settings(replay_tools="run")`` runs the tools
+again): no endpoint is needed, nothing has side effects, and a run that departs from the recording
+stops with ``replay_diverged``.
 """
 from __future__ import annotations
 
@@ -97,19 +98,23 @@ class CompiledFramework:
                    model: str | None = None, context: dict[str, Any] | None = None,
                    trace_path: str | os.PathLike | None = None, replay: Any = None, timeout: float | None = None,
                    workdir: str | os.PathLike | None = None, agent: str | None = None, on_span=None,
-                   settings: Settings | None = None) -> RunResult:
+                   settings: Settings | None = None, replay_trace_id: str | None = None) -> RunResult:
         """Run ``task`` and return a :class:`~nexc.runtime.types.RunResult`.
 
         ``context``: variables for prompt templates (and tools, through ``run_context``);
-        ``trace_path``: append the trajectory (JSON Lines) there; ``replay``: a trajectory to replay;
-        ``timeout``: seconds before the run stops with ``cancelled``; ``workdir``: where file tools
-        work; ``agent``: start at this agent instead of the entry; ``on_span``: called with every
-        finished span. LLM, tool and replay failures come back as stop reasons, never as exceptions.
+        ``trace_path``: append the trajectory (JSON Lines) there (no file is written without it);
+        ``replay``: a trajectory to replay (tool results come from it too, unless
+        ``Settings.replay_tools == "run"``); ``replay_trace_id``: the run of ``replay`` to replay when it
+        holds several; ``timeout``: seconds before the run stops with ``cancelled``; ``workdir``: where
+        file tools work; ``agent``: start at this agent instead of the entry; ``on_span``: called with
+        every finished span. LLM, tool and replay failures come back as stop reasons, never as
+        exceptions; a tool that cannot be loaded, or a declared prompt variable ``context`` does not
+        give (and the agent has no default for), stops the run with ``error`` before its first LLM call.
         """
         return await self.runtime.run(task, base_url=base_url, api_key=api_key, model=model, context=context,
                                       trace_path=trace_path, replay=replay, timeout=timeout,
                                       workdir=os.fspath(workdir) if workdir else None, agent=agent,
-                                      on_span=on_span, settings=settings)
+                                      on_span=on_span, settings=settings, replay_trace_id=replay_trace_id)
 
     def run(self, task: str, **kwargs: Any) -> RunResult:
         """:meth:`arun` from synchronous code (starts an event loop; use ``arun`` inside one)."""

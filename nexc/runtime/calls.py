@@ -4,7 +4,9 @@ Calls in one reply run concurrently (tools with ``parallel = false``, or every c
 sets ``parallel_tool_calls = false``, run one at a time after the others); results keep the order of
 the calls. A sub-agent call starts the child's loop (:func:`nexc.runtime.loop.run_agent`) with its own
 conversation; only its answer comes back. Whatever goes wrong in a call — an unknown tool, bad
-arguments, an exception, a timeout — becomes the call's observation, never a crash.
+arguments (arguments that do not match the tool's JSON Schema never reach it), an exception, a timeout —
+becomes the call's observation, never a crash. In a replay, Python and MCP tools answer with the recorded
+results and do not run (:mod:`nexc.runtime.replay`), unless ``Settings.replay_tools`` is ``"run"``.
 """
 from __future__ import annotations
 
@@ -84,6 +86,11 @@ async def _exec(run, plan, call: dict, index: int, ctx: ToolContext, depth: int,
     args: dict = {}
     value: Any = None
     simulated = False
+    if tool is not None and tool.kind == "python" and run.replay is not None and \
+            run.settings.replay_tools == "recorded":
+        recorded = _recorded(run, plan, tool, call, path, it, span)
+        if recorded is not None:
+            return recorded
     try:
         if tool is None:
             raise ToolError(prof.unknown_tool(name, list(plan.tools), ctx.agent_id))
@@ -91,6 +98,8 @@ async def _exec(run, plan, call: dict, index: int, ctx: ToolContext, depth: int,
         kind = tool.kind
         if kind == "python":
             args = prof.prepare_arguments(tool, args)
+        if kind in ("python", "simulated") and prof.checks_required:  # nexau: NexAU's check, in prepare_arguments
+            tool.validate(args)
         if ext is not None and ext.has("before_tool"):
             hctx = HookContext(plan.name, path, depth, run.tracer.trace_id, it, run.storage, tool.annotations)
             try:
@@ -146,6 +155,25 @@ async def _exec(run, plan, call: dict, index: int, ctx: ToolContext, depth: int,
     tracer.finish(span, "ok" if status == "raised" else status)
     is_stop = (tool.name if tool is not None else name) in plan.stop_tools
     return CallResult(text, prof.stops(is_stop, status, value), status == "error", value, simulated)
+
+
+def _recorded(run, plan, tool, call: dict, path: str, it: int, span: Span) -> CallResult | None:
+    """A replayed call's result taken from the recording (the tool does not run), or None when the tool must
+    run: a stop tool whose result no record holds (its round ended the agent; the result is the answer)."""
+    got = run.replay.tool_result(path, it, call["id"])
+    span.attrs["replayed"] = True
+    if got is None:
+        if tool.name in plan.stop_tools:
+            span.attrs["replayed"] = False
+            return None
+        from nexc.runtime.replay import NOT_RECORDED
+
+        run.tracer.finish(span, "skipped")
+        return CallResult(NOT_RECORDED, value=NOT_RECORDED)
+    error = bool(got.get("is_error"))
+    run.tracer.finish(span, "error" if error else "ok")
+    # the recording went on after this call, so it did not stop the agent, whatever the tool
+    return CallResult(got["content"], False, error, got["content"], bool(got.get("simulated")))
 
 
 def on_stack(path: str, name: str) -> int:

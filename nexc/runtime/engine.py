@@ -72,11 +72,54 @@ class Runtime:
                     out.append(f"tool '{t.name}': {t.error}")
         return out
 
+    def reachable(self, name: str) -> list[AgentPlan]:
+        """The plans of agent ``name`` and of every agent it may delegate to, transitively."""
+        out: dict[str, AgentPlan] = {}
+        todo = [name]
+        while todo:
+            plan = self.plans.get(todo.pop())
+            if plan is None or plan.name in out:
+                continue
+            out[plan.name] = plan
+            todo.extend(t.agent for t in plan.tools.values() if t.kind == "agent" and t.agent)
+        return list(out.values())
+
+    def unloadable(self, name: str) -> list[str]:
+        """What keeps the tools of agent ``name`` (and its sub-agents) from loading: a binding that does not
+        import, a stdlib tool that does not exist (lazy tools are imported on first call, so not here)."""
+        out, seen = [], set()
+        for p in self.reachable(name):
+            for t in p.tools.values():
+                if t.kind == "python" and t.error and t.name not in seen:
+                    seen.add(t.name)
+                    out.append(f"tool '{t.name}' of agent '{p.name}' cannot be loaded: {t.error}")
+        return out
+
+    def missing_variables(self, name: str, context: dict | None, cli: bool = False) -> list[str]:
+        """The declared prompt variables of agent ``name`` (and its sub-agents) that neither the run's
+        ``context``, the agent's own context (its defaults) nor the profile (``date``, ``agent_name``, …)
+        provide, as messages."""
+        out = []
+        for p in self.reachable(name):
+            prompt = p.view.agent.prompt
+            if prompt is None or not prompt.template or not prompt.variables:
+                continue
+            have = p.profile.variables(p.name, p.name, p.view.prompt_type, dict(p.view.agent.context), context)
+            for v in prompt.variables:
+                if v not in have:
+                    how = f"pass --context {v}=VALUE" if cli else f"pass context={{{v!r}: …}}"
+                    out.append(f"agent '{p.name}': prompt variable '{v}' has no value: {how}, or give it a "
+                               "default in the agent's context")
+        return out
+
     async def run(self, task: str, *, base_url: str | None = None, api_key: str | None = None,
                   model: str | None = None, context: dict | None = None, trace_path: str | os.PathLike | None = None,
                   replay=None, timeout: float | None = None, workdir: str | None = None, agent: str | None = None,
-                  on_span=None, settings: Settings | None = None) -> RunResult:
-        """Run ``task`` on the entry agent (or ``agent``); never raises for LLM, tool or replay failures."""
+                  on_span=None, settings: Settings | None = None, replay_trace_id: str | None = None) -> RunResult:
+        """Run ``task`` on the entry agent (or ``agent``); never raises for LLM, tool or replay failures.
+
+        Before the first LLM call the run stops with ``error`` when a tool it would run cannot be loaded or
+        a declared prompt variable has no value."""
         s = settings or self.settings
         run = Run(self, s, base_url=base_url, api_key=api_key, model=model, context=context, on_span=on_span,
                   workdir=workdir)
@@ -87,11 +130,20 @@ class Runtime:
             plan = self.plans.get(name)
             if plan is None:
                 raise RunAbort(StopReason.ERROR, f"no agent named '{name}'")
+            if s.replay_tools not in ("recorded", "run"):
+                raise RunAbort(StopReason.ERROR, f"replay_tools must be 'recorded' or 'run', not {s.replay_tools!r}")
+            problems = self.missing_variables(name, run.context, s.cli)
+            if replay is None or s.replay_tools == "run":
+                problems = self.unloadable(name) + problems
+            if problems:
+                more = f" (and {len(problems) - 1} more: {'; '.join(problems[1:4])})" if len(problems) > 1 else ""
+                raise RunAbort(StopReason.ERROR, f"the run did not start: {problems[0]}{more}")
             if replay is not None:
                 from nexc.runtime.replay import ReplayLlm
 
                 try:
-                    run.replay = ReplayLlm(replay, strict=s.replay_strict)
+                    run.replay = ReplayLlm(replay, strict=s.replay_strict, lenient=s.replay_lenient,
+                                           trace_id=replay_trace_id, cli=s.cli)
                 except (OSError, ValueError) as exc:
                     raise RunAbort(StopReason.ERROR, f"cannot replay: {exc}") from None
             if trace_path is not None:
@@ -119,9 +171,10 @@ class Runtime:
         if error:
             error = run.redact(error)
         output = run.redact(output) if output else output
+        warnings = [run.redact(w) for w in run.replay.differences] if run.replay is not None else []
         return RunResult(output=output or "", stop_reason=reason, trace_id=run.tracer.trace_id, records=run.records,
                          spans=run.tracer.spans, error=error, trace_path=os.fspath(trace_path) if trace_path else None,
-                         usage=run.usage, duration_s=time.perf_counter() - t0)
+                         usage=run.usage, duration_s=time.perf_counter() - t0, warnings=warnings)
 
 
 class Run:
@@ -198,12 +251,15 @@ class Run:
 
         model, base_url = setting("model", self.model), setting("base_url", self.base_url)
         api_key = setting("api_key", self.api_key) or "none"
+        cli = self.settings.cli
         if not model:
-            raise RunAbort(StopReason.ERROR, f"agent '{plan.name}' has no model: set it in the spec, pass --model "
-                                             f"(model=), or set {' or '.join(chain['model'])}")
+            raise RunAbort(StopReason.ERROR, f"agent '{plan.name}' has no model: set model in its llm in the spec, "
+                                             + ("pass --model" if cli else "pass model= to run()")
+                                             + f", or set {' or '.join(chain['model'])}")
         if not base_url:
-            raise RunAbort(StopReason.ERROR, f"agent '{plan.name}' has no endpoint: set base_url in the spec, pass "
-                                             f"--base-url (base_url=), or set {' or '.join(chain['base_url'])}")
+            raise RunAbort(StopReason.ERROR, f"agent '{plan.name}' has no endpoint: set base_url in its llm in the "
+                                             "spec, " + ("pass --base-url" if cli else "pass base_url= to run()")
+                                             + f", or set {' or '.join(chain['base_url'])}")
         try:
             params = plan.llm_params(_env)
         except (TypeError, ValueError) as exc:

@@ -6,7 +6,8 @@
 3. build the request (:class:`~nexc.view.wire.WireBuilder`: what the model is sent is the view's), call
    the LLM (or the replay), record the call;
 4. text mode: the reply is cut where the format's calls end (:meth:`~nexc.formats.base.Format.finish_turn`;
-   what is cut is recorded as ``discarded_text``) and its calls are read;
+   what is cut is recorded as ``discarded_text``) and its calls are read; a call the reply never closed
+   is not run (:mod:`nexc.runtime.textmode`) but reported like an unreadable one;
 5. no tool call → ``completed`` with the reply's text; otherwise run the calls (:mod:`nexc.runtime.calls`)
    and append the results;
 6. a stop tool among the calls → ``stop_tool`` with its answer;
@@ -30,6 +31,7 @@ from nexc.runtime.calls import run_tools
 from nexc.runtime.context import compact, message_tokens
 from nexc.runtime.extensions import ExtensionError, HookContext
 from nexc.runtime.llm import LlmError
+from nexc.runtime.textmode import closed_calls
 from nexc.runtime.tools import ToolContext
 from nexc.runtime.trace import Span
 from nexc.runtime.types import RunAbort, StopReason
@@ -173,11 +175,16 @@ def _turn(plan, resp, it: int, native: bool) -> tuple[dict, list[dict], list[str
     else:
         kept, cut = plan.fmt.finish_turn(resp.content or "", resp.finish_reason, resp.stop_reason, plan.tool_schemas)
         parsed = plan.fmt.parse_assistant(kept, plan.tool_schemas)
-        errors = parsed.errors
+        errors = list(parsed.errors)
+        read = parsed.tool_calls
+        n, marker = closed_calls(plan.fmt, kept, read, plan.tool_schemas)
+        for c in read[n:]:  # a call the reply never closed is not run (a reply cut short, a model that stopped)
+            errors.append(f"the call of '{c['function']['name']}' is not closed (no {marker} after it), so it is "
+                          "not complete")
         calls = [{"id": f"call_{it}_{i}", "type": "function",
                   "function": {"name": c["function"]["name"],
                                "arguments": json.dumps(c["function"]["arguments"], ensure_ascii=False)}}
-                 for i, c in enumerate(parsed.tool_calls)]
+                 for i, c in enumerate(read[:n])]
         msg = {"role": "assistant", "content": parsed.content, "raw": kept}
         if resp.reasoning is None and parsed.reasoning:
             resp.reasoning = parsed.reasoning

@@ -20,7 +20,7 @@ import json
 from typing import Any
 
 from nexc.runtime.mcp import McpUnavailable, _describe, call_tool, list_servers
-from nexc.runtime.tools import ToolError, ToolImpl
+from nexc.runtime.tools import ToolError, ToolImpl, schema_problems, schema_validator
 from nexc.view.tools import mcp_decl
 from nexc.view.tools import mcp_tools as offered
 
@@ -50,36 +50,24 @@ def observation(result) -> str:
     return text
 
 
-def _validator(schema: dict):
-    import jsonschema
-
-    try:
-        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-        cls.check_schema(schema)
-        return cls(schema)
-    except Exception:  # noqa: BLE001 - a schema we cannot use: let the server validate
-        return None
-
-
 def make_tool(server, root_dir: str | None, decl: dict) -> ToolImpl:
     """The runtime tool for one MCP tool declaration ``{"name", "description"?, "inputSchema"?}``."""
     view = mcp_decl(server, decl)
     schema, remote, name, desc = view.parameters, decl["name"], view.name, view.description
-    validator = _validator(schema)
+    validator = schema_validator(schema)
 
     async def call_mcp(**args):
         if validator is not None:
-            errors = sorted(validator.iter_errors(args), key=lambda e: list(e.path))
-            if errors:
-                msgs = "; ".join((f"'{'.'.join(map(str, e.path))}': " if e.path else "") + e.message
-                                 for e in errors[:5])
-                raise ToolError(f"invalid arguments for '{name}': {msgs}")
+            problem = schema_problems(validator, args)
+            if problem:
+                raise ToolError(f"invalid arguments for '{name}': {problem}")
         return observation(await _call(server, root_dir, remote, args))
 
     call_mcp.__name__ = name
     impl = ToolImpl(name, desc, schema, fn=call_mcp)
     impl.annotations = dict(decl.get("annotations") or {})  # the server's hints, kept for policy and callers
     impl.required = ()  # jsonschema checks required keys with a better message
+    impl.validator = False  # ... in call_mcp, whichever the profile
     return impl
 
 

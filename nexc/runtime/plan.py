@@ -74,6 +74,10 @@ class AgentPlan:
             impl = self.tools.get(stop)
             if impl is not None and impl.kind == "python" and impl.fn is None and impl.target is None:
                 impl.kind = "answer"  # an unbound stop tool: its arguments are the answer
+        if profile.checks_required:  # the runtime validates arguments (nexau: NexAU's own check)
+            for impl in self.tools.values():
+                if impl.kind in ("python", "simulated"):
+                    impl.prepare_validator()
         self.tool_schemas = view.schemas
         # what the declarations cost in the context: the tools list (native), or the format's block of
         # the system message (text mode; the conversation holds only the agent's own prompt)

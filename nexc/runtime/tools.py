@@ -108,7 +108,7 @@ class ToolImpl:
 
     __slots__ = ("name", "description", "parameters", "schema", "kind", "fn", "is_async", "parallel", "inject",
                  "extra_kwargs", "required", "error", "target", "root_dir", "agent", "accepts_any",
-                 "inline", "annotations", "null_is_absent", "sim")
+                 "inline", "annotations", "null_is_absent", "sim", "validator")
 
     def __init__(self, name: str, description: str, parameters: dict, *, kind: str = "python",
                  fn: Callable | None = None, parallel: bool = True, extra_kwargs: dict | None = None,
@@ -130,6 +130,9 @@ class ToolImpl:
         self.inline = False
         self.annotations: dict = {}  # MCP tool annotations (readOnlyHint, destructiveHint, …)
         self.sim: dict | None = None  # a simulated tool: its prompt, examples and returns
+        #: the JSON Schema validator of the arguments (built on first use; False: none, e.g. an MCP tool,
+        #: whose call validates, or a schema jsonschema cannot use)
+        self.validator: Any = None
         if fn is not None:
             self._bind(fn)
 
@@ -173,6 +176,53 @@ class ToolImpl:
         if missing:
             raise ToolError(f"'{self.name}' is missing required argument(s): {', '.join(missing)}")
         return args
+
+    def prepare_validator(self):
+        """Build the arguments' validator now (plans do it when a framework is loaded, so that the first
+        call does not pay for it on the event loop); returns it (False: none)."""
+        if self.validator is None:
+            schema = self.parameters
+            if isinstance(schema, dict) and list(schema.get("required") or ()) != list(self.required):
+                schema = {**schema, "required": list(self.required)}  # openai-strict optional ones stay optional
+            self.validator = schema_validator(schema) or False
+        return self.validator
+
+    def validate(self, args: dict) -> None:
+        """Check ``args`` against the tool's parameters (JSON Schema: types, enums, required keys, bounds;
+        the validator is built once per tool); raises :class:`ToolError` naming every problem (up to five)."""
+        v = self.validator if self.validator is not None else self.prepare_validator()
+        if v is False:
+            return
+        if any(k in args for k in INJECTED):
+            args = {k: x for k, x in args.items() if k not in INJECTED}
+        problem = schema_problems(v, args)
+        if problem:
+            raise ToolError(f"invalid arguments for '{self.name}': {problem}; the tool was not called")
+
+
+def schema_validator(schema: Any):
+    """A jsonschema validator for ``schema`` (its own draft, else 2020-12), or None when the schema cannot be
+    used (then the arguments are not checked)."""
+    if not isinstance(schema, dict):
+        return None
+    import jsonschema
+
+    try:
+        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+        cls.check_schema(schema)
+        return cls(schema)
+    except Exception:  # noqa: BLE001 - a schema we cannot use
+        return None
+
+
+def schema_problems(validator, args: Any) -> str | None:
+    """What is wrong with ``args`` for ``validator`` (``'path': message`` parts, at most five), or None."""
+    errors = sorted(validator.iter_errors(args), key=lambda e: [str(p) for p in e.path])
+    if not errors:
+        return None
+    msgs = [(f"'{'.'.join(map(str, e.path))}': " if e.path else "") + e.message for e in errors[:5]]
+    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+    return "; ".join(msgs) + more
 
 
 _pools: dict[int, ThreadPoolExecutor] = {}

@@ -54,6 +54,8 @@ class RunResult:
     trace_path: str | None = None
     usage: dict[str, int] = field(default_factory=dict)
     duration_s: float = 0.0
+    #: what the run noticed but went on past (a lenient replay's differing tool results)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -89,6 +91,15 @@ class Settings:
     send_reasoning: bool = False
     token_counter: Callable[[str], int] | None = None
     replay_strict: bool = True
+    #: replay: ``"recorded"`` takes tool results from the recording (no tool runs, so no side effects);
+    #: ``"run"`` runs the tools again and compares their results with the recording
+    replay_tools: str = "recorded"
+    #: replay with ``replay_tools="run"``: a tool result (or a hint derived from one) that differs from the
+    #: recording is a warning (``RunResult.warnings``), not a divergence
+    replay_lenient: bool = False
+    #: messages name the command line's options and environment variables (``--model``, ``--context``)
+    #: instead of the Python API's keywords (``model=``, ``context=``); ``nexc run`` and bundles set it
+    cli: bool = False
     #: the wire profile (``nexc``, ``nexau``); None: the framework's own (``nexc.view.profile``)
     profile: str | None = None
     #: kinds of injected text the runtime leaves out (``specs/RUNTIME.md``: ``iteration_hint``,

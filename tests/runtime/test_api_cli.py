@@ -80,7 +80,7 @@ def test_arguments_beat_spec_and_env(spec, monkeypatch):
     srv = FakeOpenAI(_script())
     with srv as url:
         monkeypatch.setenv("MINI_BASE_URL", "http://127.0.0.1:9/v1")
-        res = fw.run("greet", base_url=url, model="override", api_key="sk-arg-key-1")
+        res = fw.run("greet", base_url=url, model="override", api_key="sk-arg-key-1", context={"day": "Monday"})
     assert res.ok and srv.requests[0].body["model"] == "override"
     assert srv.requests[0].headers["authorization"] == "Bearer sk-arg-key-1"
 

@@ -48,7 +48,11 @@ def test_divergent_tool_result(run_with, settings):
     changed = tuple(t.model_copy(update={"binding": t.binding.model_copy(update={"target": f"{helpers.MOD}:echo"})})
                     if t.name == "add" else t for t in fw_ir.tools)
     fw = CompiledFramework.from_ir(fw_ir.model_copy(update={"tools": changed}), settings=settings)
-    res = fw.run("go", replay=live.records)
+    # by default the replay takes tool results from the recording: the changed tool does not run
+    assert fw.run("go", replay=live.records).output == "main answer"
+    import dataclasses
+
+    res = fw.run("go", replay=live.records, settings=dataclasses.replace(settings, replay_tools="run"))
     assert res.stop_reason is StopReason.REPLAY_DIVERGED
     assert "at 'main' call 2" in res.error and "differs from the recording" in res.error
 

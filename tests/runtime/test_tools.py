@@ -121,7 +121,9 @@ def test_unimportable_tool_reports_problem_and_observation(run_with, settings):
     srv = FakeOpenAI([reply(tool_calls=[call("ghost", {})]), reply("fine")])
     with srv as url:
         res = fw.run("x", base_url=url)
-    assert res.output == "fine" and "unavailable" in srv.requests[1].messages[-1]["content"]
+    # a run whose tools cannot load stops before its first LLM call (issue 18), naming the tool and the error
+    assert res.stop_reason is StopReason.ERROR and not srv.requests
+    assert "tool 'ghost'" in res.error and "No module named 'no_such_module_xyz'" in res.error
 
 
 def test_sync_tools_never_run_on_the_loop_unless_declared_nonblocking():
@@ -224,4 +226,6 @@ def test_openai_strict_null_for_an_optional_parameter_means_left_out(settings):
         res = compiled.run("go", base_url=url, api_key="sk-test-key-000")
     assert res.output == "done"
     observations = [m["content"] for m in srv.requests[1].messages if m["role"] == "tool"]
-    assert observations == ["7/None", "7/5.0", "echo:None"]  # a required parameter's null is passed as it is
+    # a required parameter's null stays a value: the schema says it is a string, so the call is refused
+    assert observations[:2] == ["7/None", "7/5.0"]
+    assert observations[2].startswith("Error: invalid arguments for 'echo': 'text': None is not of type 'string'")
