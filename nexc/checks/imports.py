@@ -19,17 +19,55 @@ import sys
 RUNTIME_INJECTED = ("agent_state", "global_storage")
 
 
-def _load(target: str):
-    """The object ``module:attr.path`` names; raises on failure with a readable reason."""
+class MissingName(ImportError):
+    """A binding naming a module or attribute that is not there. ``kind``: the error Python raised
+    (``ModuleNotFoundError``, ``AttributeError``); ``target``: the closest binding that is there (the
+    did-you-mean), or None."""
+
+    def __init__(self, kind: str, message: str, target: str | None):
+        super().__init__(message + (f"; did you mean '{target}'?" if target else ""))
+        self.kind, self.target = kind, target
+
+
+def _modules_in(folder: str) -> list[str]:
+    """Top-level module names of ``folder`` (``x.py`` files and packages)."""
+    import os
+
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return []
+    return [e.removesuffix(".py") for e in entries
+            if (e.endswith(".py") and e[:-3].isidentifier())
+            or (e.isidentifier() and os.path.isfile(os.path.join(folder, e, "__init__.py")))]
+
+
+def _load(target: str, root: str | None = None):
+    """The object ``module:attr.path`` names; raises on failure with a readable reason (a module or attribute
+    that is not there raises :class:`MissingName`, with a did-you-mean when one is close)."""
+    from nexc.diagnostics.suggest import did_you_mean
+
     module, sep, attr = target.partition(":")
     if not sep:
         module, _, attr = target.rpartition(".")
     if not module or not attr:
         raise ImportError(f"'{target}' is not of the form 'module:function'")
-    obj = importlib.import_module(module)
-    for part in attr.split("."):
+    try:
+        obj = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.split(".")[0] == exc.name and root:
+            guess = did_you_mean(exc.name, _modules_in(root))
+            if guess:
+                raise MissingName("ModuleNotFoundError", f"No module named '{exc.name}'", f"{guess}{module[len(exc.name):]}{sep or '.'}"
+                                                                     f"{attr}") from None
+        raise
+    parts = attr.split(".")
+    for i, part in enumerate(parts):
         if not hasattr(obj, part):
-            raise AttributeError(f"module '{module}' has no attribute '{attr}'")
+            guess = did_you_mean(part, [n for n in dir(obj) if not n.startswith("__")])
+            fixed = ".".join(parts[:i] + [guess] + parts[i + 1:]) if guess else None
+            raise MissingName("AttributeError", f"module '{module}' has no attribute '{attr}'",
+                              f"{module}{sep or '.'}{fixed}" if fixed else None)
         obj = getattr(obj, part)
     return obj
 
@@ -70,13 +108,15 @@ def _extensions(fw, r, root: str) -> None:
     for a in fw.agents:
         for ext in a.extensions:
             try:
-                obj = _load(ext.target)
+                obj = _load(ext.target, root)
             except BaseException as exc:  # noqa: BLE001
                 if isinstance(exc, KeyboardInterrupt):
                     raise
+                guess, kind = getattr(exc, "target", None), getattr(exc, "kind", type(exc).__name__)
                 r.report("NEX407", ext.span, f"{ext.kind} '{ext.target}' of agent '{a.name}' does not import: "
-                         f"{type(exc).__name__}: {exc}", notes=(f"imported with '{display_path(root)}' first on sys.path",),
-                         fix="correct the module path and attribute name")
+                         f"{kind}: {exc}", notes=(f"imported with '{display_path(root)}' first on sys.path",),
+                         fix=f"replace '{ext.target}' with '{guess}'" if guess else
+                         "correct the module path and attribute name")
                 continue
             if ext.kind == "middleware" and not any(callable(getattr(obj, ev, None)) for ev in EVENTS):
                 r.report("NEX407", ext.span, f"middleware '{ext.target}' of agent '{a.name}' has none of the methods "
@@ -101,14 +141,16 @@ def check(fw, r, ctx) -> None:
             if b is None or b.kind != "python":
                 continue
             try:
-                fn = _load(b.target)
+                fn = _load(b.target, root)
             except BaseException as exc:  # noqa: BLE001 - user code may raise anything, even SystemExit
                 if isinstance(exc, KeyboardInterrupt):
                     raise
+                guess, kind = getattr(exc, "target", None), getattr(exc, "kind", type(exc).__name__)
                 r.report("NEX407", b.span, f"binding '{b.target}' of tool '{t.name}' does not import: "
-                         f"{type(exc).__name__}: {exc}",
+                         f"{kind}: {exc}",
                          notes=(f"imported with '{display_path(root)}' first on sys.path",),
-                         fix="correct the module path and function name")
+                         fix=f"replace '{b.target}' with '{guess}'" if guess else
+                         "correct the module path and function name")
                 continue
             if not callable(fn):
                 r.report("NEX407", b.span, f"binding '{b.target}' of tool '{t.name}' is not callable")

@@ -1,4 +1,5 @@
-"""``nexc build``: check a spec, then write the outputs of one or more targets."""
+"""``nexc build``: check a spec (importing its python bindings unless ``--no-check-imports``), then write the
+outputs of one or more targets (the runnable bundle by default)."""
 from __future__ import annotations
 
 import sys
@@ -100,8 +101,9 @@ def run_targets(targets, res, out_dir: Path, force: bool) -> int:
 @click.command()
 @click.argument("spec", type=click.Path())
 @click.option("-o", "--output", type=click.Path(), help="Output folder. Default: build/<framework name>.")
-@click.option("--target", "targets", multiple=True, default=("manifest",), show_default=True,
-              help="What to build: manifest, bundle, nexau, dataset (repeatable).")
+@click.option("--target", "targets", multiple=True, default=("bundle",), show_default=True,
+              help="What to build: bundle (a runnable, installable Python package), manifest (the checked IR as "
+                   "JSON), nexau (NexAU agent YAMLs), dataset (repeatable).")
 @click.option("--from", "kind", type=FROM_CHOICE, help="Read SPEC as this kind of spec.")
 @click.option("--format", "formats", multiple=True,
               help="Tool-call formats for --target dataset (repeatable; default: the formats the agents use).")
@@ -114,11 +116,22 @@ def run_targets(targets, res, out_dir: Path, force: bool) -> int:
                    "parameters nullable (OpenAI strict mode).")
 @click.option("--force", is_flag=True, help="Overwrite files in the output folder that nexc did not write, or that "
               "another target wrote.")
+@click.option("--check-imports/--no-check-imports", default=True, show_default=True,
+              help="Import the python bindings and agent extensions (this runs their modules' code) and refuse "
+                   "the build when one does not import or disagrees with its tool's parameters (NEX407, NEX408).")
 @click.option("--simulate-missing", is_flag=True,
               help="Tools whose implementation is missing become simulated tools (an LLM plays them at run time) "
                    "instead of errors.")
-def build(spec, output, targets, kind, formats, optimise, schema_target, force, simulate_missing):
-    """Check SPEC and write build outputs.
+def build(spec, output, targets, kind, formats, optimise, schema_target, force, check_imports, simulate_missing):
+    """Check SPEC and write build outputs: by default the runnable bundle, a Python package NAME in
+    OUTPUT (run it with python -m NAME "task" from OUTPUT, or pip install OUTPUT). Every python binding is
+    imported first (--no-check-imports skips that); one that does not import is an error.
+
+    \b
+    Examples:
+      nexc build team.nex                     build/<name>/ holds the bundle
+      nexc build team.nex --target manifest   the checked IR as JSON
+      nexc build team.nex --target bundle --target nexau -o out/
 
     A rebuild rewrites only files whose content changed and never touches files it did not write.
     Targets may share the output folder: OUTPUT/.nexc-files records which target wrote which file.
@@ -128,7 +141,9 @@ def build(spec, output, targets, kind, formats, optimise, schema_target, force, 
     """
     if schema_target != "default" and not optimise:
         raise click.UsageError("--schema-target applies to the optimised spec; add -O")
-    options = {"formats": list(formats)} if formats else {}
+    options: dict = {"formats": list(formats)} if formats else {}
+    if check_imports:
+        options["check_imports"] = True
     if schema_target != "default":
         options["schema_target"] = schema_target
     if simulate_missing:

@@ -56,6 +56,6 @@ def test_installed_nexc_builds_an_example_from_another_directory(installed, tmp_
     p = subprocess.run([str(nexc), "build", str(project / "research.nex"), "-o", str(tmp_path / "out")],
                        capture_output=True, text=True, cwd=elsewhere, timeout=120)
     assert p.returncode == 0, p.stderr
-    assert (tmp_path / "out" / "manifest.json").is_file()
+    assert (tmp_path / "out" / "deep_research" / "manifest.json").is_file()  # the bundle is the default target
     assert subprocess.run([str(nexc), "schema"], capture_output=True, cwd=elsewhere).returncode == 0
     assert subprocess.run([str(nexc), "lint", str(project)], capture_output=True, cwd=elsewhere).returncode == 0
