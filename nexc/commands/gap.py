@@ -185,3 +185,90 @@ def expand(path, node_path, spec, out, base_url, api_key, model):
     click.echo(f"{out}: {len(ok)} new children of '{node.id}'" + (f"; {len(why)} refused:" if why else ""), err=True)
     for w in why:
         click.echo(f"  {w}", err=True)
+
+
+def _shard(value: str) -> tuple[int, int]:
+    try:
+        i, n = (int(x) for x in value.split("/"))
+    except ValueError:
+        raise click.BadParameter("write it as i/n, e.g. 0/4") from None
+    if not (n >= 1 and 0 <= i < n):
+        raise click.BadParameter("i/n needs 0 <= i < n")
+    return i, n
+
+
+@gap.command("run")
+@click.argument("target", type=click.Path(exists=True, dir_okay=False))
+@click.option("--queries", "queries_path", type=click.Path(exists=True, dir_okay=False), required=True,
+              help="queries.jsonl ({\"id\", \"query\"} per line, as `gap queries` writes it) or one task per line.")
+@click.option("--out", "runs", type=click.Path(file_okay=False), required=True,
+              help="RUNS/: trajectories/<item>.jsonl, results.jsonl (the commit log), job.json.")
+@click.option("--concurrency", type=click.IntRange(1, 4096), default=16, show_default=True,
+              help="Most runs at once (lowered automatically while the endpoint rate-limits).")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True)
+@click.option("--shard", default="0/1", show_default=True, help="Run only shard i of n (deterministic split).")
+@click.option("--budget", "budget", type=click.IntRange(1), help="Stop starting new items after this many tokens.")
+@click.option("--timeout", type=click.FloatRange(0, min_open=True), help="Seconds per run before it is cancelled.")
+@click.option("--retries", type=click.IntRange(0, 10), default=2, show_default=True,
+              help="Retries of a run that ended in llm_error/error before it is committed as failed.")
+@click.option("--base-url", help="The endpoint (else the spec's / OPENAI_BASE_URL).")
+@click.option("--api-key", help="Its key.")
+@click.option("--model", help="The model (part of each item's id).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Part of each item's id.")
+def run_cmd(target, queries_path, runs, concurrency, executor, shard, budget, timeout, retries, base_url, api_key,
+            model, seed):
+    """Run the framework of TARGET (a spec, or a gap.yaml job) on every query: crash-safe trajectories, one
+    committed result line per query, resumable after any crash (only uncommitted items run again)."""
+    from nexc.gap.run import GapRunError, RunOptions, run_job
+
+    if executor == "ray":
+        _fail([], "the Ray executor is not available in this version; run shards with --shard i/n instead")
+    spec = target
+    if target.endswith((".yaml", ".yml")) and "gap:" in open(target, encoding="utf-8", errors="replace").read(4096):
+        from nexc.diagnostics import Reporter
+        from nexc.gap.job import load_job
+
+        r = Reporter()
+        job = load_job(target, r)
+        if job is None:
+            _fail(r.sorted(), f"'{target}' is not a valid GAP job")
+        spec = str(job.framework)
+    tty = sys.stderr.isatty()
+
+    def progress(c):
+        if tty:
+            el = max(1e-6, time.time() - c["started"])
+            rate = (c["done"] + c["failed"]) / el
+            left = c["total"] - c["done"] - c["failed"] - c["skipped"]
+            click.echo(f"\r{c['done'] + c['skipped']}/{c['total']} done, {c['failed']} failed, {rate:.1f}/s, "
+                       f"ETA {left / rate if rate else 0:.0f}s, {c['tokens']:,} tokens ", nl=False, err=True)
+
+    import time
+
+    try:
+        c = run_job(spec, queries_path, runs, RunOptions(concurrency=concurrency, base_url=base_url, api_key=api_key,
+                                                          model=model, seed=seed, shard=_shard(shard),
+                                                          timeout=timeout, retries=retries, budget_tokens=budget,
+                                                          progress=progress))
+    except GapRunError as exc:
+        _fail([], str(exc))
+    if tty:
+        click.echo("", err=True)
+    click.echo(f"{runs}: {c['done']} done, {c['failed']} failed, {c['skipped']} already committed (of {c['total']});"
+               f" {c['tokens']:,} tokens" + ("; stopped at the budget" if c.get("budget_stopped") else ""), err=True)
+    sys.exit(1 if c["failed"] else 0)
+
+
+@gap.command("status")
+@click.argument("runs", type=click.Path(exists=True, file_okay=False))
+def status_cmd(runs):
+    """Progress and failures of a `gap run` folder."""
+    from nexc.gap.run import status
+
+    s = status(runs)
+    click.echo(f"{s['committed']}/{s['items'] if s['items'] is not None else '?'} committed, {s['failed']} failed, "
+               f"{s['tokens']:,} tokens")
+    for k, v in s["stop_reasons"].items():
+        click.echo(f"  {k}: {v}")
+    for f in s["failures"]:
+        click.echo(f"  failed {f['query_id']}: {f['error']}")
