@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "mcp": "nexc.commands.mcp:mcp",
     "train": "nexc.train.cli:train",
     "a4a": "nexc.commands.a4a:a4a",
+    "gap": "nexc.commands.gap:gap",
 }
 
 _HELP = {
@@ -50,6 +51,7 @@ _HELP = {
     "mcp": "MCP servers: lock their tool lists for offline checks.",
     "train": "Fine-tune a model on a nexc dataset (needs the train extra).",
     "a4a": "Write an agent framework from a description, repaired until it compiles.",
+    "gap": "GAP: sample problem types, synthesise queries for a framework.",
 }
 
 #: Checks of a subcommand's option values, by command and parameter name ("module:function", a click
