@@ -66,7 +66,7 @@ for GitHub code scanning) and `github` (workflow-command annotations).
 ## Definitions used by the checks and `nexc analyse`
 
 - **Toolset names.** Declared tools and sub-agents are offered to the model under their names; MCP
-  tools under their bare names (`git.status` is `status`). `server.*` contributes names only when the
+  tools as `SERVER__TOOL` (`git.status` is offered as `git__status`). `server.*` contributes names only when the
   MCP lockfile lists the server.
 - **MCP lockfile.** `nexc.mcp.lock.json` beside the root spec:
   `{"version": 1, "servers": {"git": {"tools": [{"name": "status", "description": "…", "inputSchema": {…}}]}}}`

@@ -87,8 +87,6 @@ def test_docs_name_mcp_tools_with_the_server_prefix():
         assert "__" in text and "bare name" not in text, doc
 
 
-@pytest.mark.xfail(strict=True, reason="specs/diagnostics.md's 'Definitions' (generated from nexc/lint/docs.py) "
-                                       "says MCP tools are offered under their bare names; the code offers S__T")
 def test_the_generated_diagnostics_reference_names_mcp_tools_as_the_code_does():
     text = (REPO / "specs" / "diagnostics.md").read_text(encoding="utf-8")
     assert "bare names" not in text and "`git.status` is `status`" not in text
