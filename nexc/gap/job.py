@@ -27,6 +27,7 @@ class Job:
     difficulty: dict[str, float] = field(default_factory=lambda: {"easy": 1.0, "medium": 1.0, "hard": 1.0})
     rewrite: bool = True
     fuzzify: bool = False
+    ground: bool = False
     models: dict[str, str] = field(default_factory=dict)
     budget_tokens: int | None = None
 
@@ -89,5 +90,6 @@ def load_job(path: str | Path, r: Reporter) -> Job | None:
                mode=s.get("mode", "balanced"), alpha=float(s.get("alpha", 1.5)), truncate=s.get("truncate"),
                difficulty={k: float(v) for k, v in (data.get("difficulty") or
                                                      {"easy": 1, "medium": 1, "hard": 1}).items()},
-               rewrite=st.get("rewrite", True), fuzzify=st.get("fuzzify", False), models=data.get("models") or {},
+               rewrite=st.get("rewrite", True), fuzzify=st.get("fuzzify", False),
+               ground=st.get("ground", False), models=data.get("models") or {},
                budget_tokens=data.get("budget_tokens"))

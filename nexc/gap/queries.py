@@ -162,6 +162,8 @@ def run_queries(job: Job, out: str | Path, *, base_url=None, api_key=None, model
     from nexc.runtime.types import Settings
 
     out = Path(out)
+    if job.ground and not os.environ.get("NEXC_WEB_SEARCH_URL", "").strip():
+        raise GapError("the job grounds queries on web results (stages.ground) but NEXC_WEB_SEARCH_URL is not set")
     tax, pool = prepare(job)
     name, description, caps = _framework_brief(job)
     spec_hash = _sha(Path(job.framework).read_bytes())
@@ -219,9 +221,20 @@ def run_queries(job: Job, out: str | Path, *, base_url=None, api_key=None, model
                     rewritten = pool.add(text, parent=persona.id)
                 persona_text = rewritten.text
         cap_text = "\n".join(f"- {c}" for c in caps)
+        grounding, ground_text = [], ""
+        if job.ground:
+            from nexc.runtime.stdlib import web_search
+
+            found = web_search(f"{labels.split(' → ')[-1]} {persona_text[:80]}", num_results=3)
+            for item in found.get("results") or []:
+                if isinstance(item, dict):
+                    grounding.append(str(item.get("url") or item.get("link") or ""))
+                    ground_text += f"- {item.get('title', '')}: {str(item.get('snippet') or item.get('content') or '')[:300]}\n"
+            if ground_text:
+                ground_text = f"Real-world context (web results):\n{ground_text}"
         query = stage("synthesize", f"System: {name}: {description}\nCapabilities:\n{cap_text}\n"
-                                    f"Problem type: {labels}\nPersona: {persona_text}\nDifficulty: {d['difficulty']}\n"
-                                    f"Language: {lang}", st)
+                                    f"Problem type: {labels}\nPersona: {persona_text}\n{ground_text}"
+                                    f"Difficulty: {d['difficulty']}\nLanguage: {lang}", st)
         if job.fuzzify:
             query = stage("fuzzify", f"Request: {query}\nLanguage: {lang}", st)
         return {"id": d["id"], "query": query, "difficulty": d["difficulty"], "language": lang,
@@ -230,7 +243,8 @@ def run_queries(job: Job, out: str | Path, *, base_url=None, api_key=None, model
                                "persona_id": persona.id if persona else None,
                                "rewritten_persona_id": rewritten.id if rewritten else None,
                                "difficulty": d["difficulty"], "language": lang, "seed": job.seed,
-                               "draw": d["index"], "model": model or job.models, "stage_tokens": st}}
+                               "draw": d["index"], "model": model or job.models, "stage_tokens": st,
+                               **({"grounding": grounding} if job.ground else {})}}
 
     try:
         with ThreadPoolExecutor(max_workers=job.concurrency) as ex:

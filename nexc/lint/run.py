@@ -92,6 +92,37 @@ def imported_by(files, kind: str | None = None) -> set[str]:
     return out
 
 
+def is_gap_job(path) -> bool:
+    """A GAP job (``gap.yaml``): YAML whose first key is ``gap:``."""
+    p = str(path)
+    if not p.endswith((".yaml", ".yml")):
+        return False
+    try:
+        with open(p, encoding="utf-8", errors="replace") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    first = next((ln for ln in head.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), "")
+    return first.startswith("gap:")
+
+
+def gap_job_diagnostics(path) -> list:
+    """A GAP job linted like a spec: its schema, its files, its taxonomy and persona pool."""
+    from nexc.diagnostics import Reporter
+    from nexc.gap.job import load_job
+    from nexc.gap.personas import load_personas
+    from nexc.gap.taxonomy import load_taxonomy
+    from nexc.pipeline import compile_path
+
+    r = Reporter()
+    job = load_job(path, r)
+    if job is not None:
+        load_taxonomy(str(job.taxonomy), r, languages=job.languages)
+        load_personas(str(job.personas), r)
+        r.diagnostics.extend(d for d in compile_path(job.framework).reporter.sorted() if d.severity == "error")
+    return r.sorted()
+
+
 def lint_one(path: Path, kind: str | None, cfg, *, check_imports: bool = False) -> list:
     """Diagnostics of one spec (and the files it imports) under ``cfg``."""
     return lint_file(path, kind, cfg, check_imports=check_imports)[0]
@@ -106,6 +137,8 @@ def lint_file(path: Path, kind: str | None, cfg, *, check_imports: bool = False,
     from nexc.pipeline import compile_path, source_texts
     from nexc.source import display_path
 
+    if kind is None and is_gap_job(path):
+        return configure(gap_job_diagnostics(path), cfg), {_real(path)}
     res = compile_path(path, kind=kind, options={"check_imports": check_imports or cfg.check_imports})
     kept, suppressed = res.reporter.sorted(), list(res.suppressed)
     if res.framework is None and is_library(res, imported):

@@ -114,3 +114,48 @@ def test_killed_at_random_moments_and_resumed_no_duplicate_none_missing(tmp_path
     assert len(draws) == 200
     assert sorted(r["id"] for r in recs) == sorted(d["id"] for d in draws)  # none missing, no duplicate
     assert all(r["provenance"]["taxonomy_path"] for r in recs)
+
+
+def test_grounded_queries_carry_their_sources(tmp_path, monkeypatch):
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from nexc.diagnostics import Reporter
+    from nexc.gap.job import load_job
+    from nexc.gap.queries import GapError, run_queries
+
+    class Search(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = json.dumps({"results": [{"title": "Menu costs 2026", "url": "https://example.org/costs",
+                                            "snippet": "food costs rose 4 %"}]}).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a):
+            pass
+
+    job_path = _job(tmp_path, n=5)
+    job_path.write_text(job_path.read_text().replace("fuzzify: true}", "fuzzify: false, ground: true}"))
+    job = load_job(job_path, Reporter())
+    monkeypatch.delenv("NEXC_WEB_SEARCH_URL", raising=False)
+    import pytest
+
+    with pytest.raises(GapError, match="NEXC_WEB_SEARCH_URL"):
+        run_queries(job, tmp_path / "q0.jsonl")
+    httpd = HTTPServer(("127.0.0.1", 0), Search)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    monkeypatch.setenv("NEXC_WEB_SEARCH_URL", f"http://127.0.0.1:{httpd.server_port}/search")
+    srv = FakeOpenAI(_handler())
+    try:
+        with srv as url:
+            counts = run_queries(job, tmp_path / "q.jsonl", base_url=url, api_key="k", model="fake")
+    finally:
+        httpd.shutdown()
+    assert counts["done"] == 5
+    recs = _records(tmp_path / "q.jsonl")
+    assert all(r["provenance"]["grounding"] == ["https://example.org/costs"] for r in recs)
+    synth = [q for q in srv.requests if q.system.startswith("You write one request")]
+    assert all("food costs rose" in q.messages[-1]["content"] for q in synth)

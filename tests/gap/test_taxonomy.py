@@ -97,3 +97,23 @@ def test_expand_writes_a_checked_new_version_and_never_the_input(tmp_path):
     same = CliRunner().invoke(cli, ["gap", "taxonomy", "expand", str(src), "--node", "pricing", "-o", str(src),
                                     "--base-url", "http://127.0.0.1:9/v1"])
     assert same.exit_code == 1 and "never overwritten" in same.output and src.read_bytes() == before
+
+
+def test_nexc_lint_checks_a_gap_job_like_a_spec(tmp_path):
+    from click.testing import CliRunner
+
+    from nexc.cli import cli
+
+    (tmp_path / "f.nex").write_text('nex 1\nllm m { model = "x" }\nagent a {\n  llm = m\n  prompt = "p"\n}\n')
+    (tmp_path / "t.json").write_text(json.dumps({"tree": {"id": "r", "children": [{"id": "a", "en": "A", "zh": "甲"}]}}))
+    (tmp_path / "p.jsonl").write_text('{"persona": "A chef"}\n{"persona_chinese": "x"}\n')
+    job = tmp_path / "gap.yaml"
+    job.write_text("gap: 1\nframework: f.nex\ntaxonomy: t.json\npersonas: p.jsonl\nqueries: 0\n")
+    out = CliRunner().invoke(cli, ["lint", str(job)])
+    assert out.exit_code == 1 and "gap.yaml:5:10" in out.output and "NEX804" in out.output, out.output
+    job.write_text("gap: 1\nframework: f.nex\ntaxonomy: t.json\npersonas: p.jsonl\nqueries: 10\n")
+    out = CliRunner().invoke(cli, ["lint", str(job)])
+    assert out.exit_code == 1 and "p.jsonl:2:1" in out.output, out.output  # the persona line without 'persona'
+    (tmp_path / "p.jsonl").write_text('{"persona": "A chef"}\n')
+    out = CliRunner().invoke(cli, ["lint", str(job)])
+    assert out.exit_code == 0, out.output
