@@ -198,7 +198,6 @@ def run_queries(job: Job, out: str | Path, *, base_url=None, api_key=None, model
         return res.output.strip()
 
     def one(d: dict) -> dict:
-        node = tax.node(d["path"])
         persona = pool.personas[d["persona"]] if d["persona"] is not None else None
         lang = d["language"]
         labels = " → ".join(tax.node(d["path"][:i + 1]).labels.get(lang, d["path"][i]) for i in range(len(d["path"])))

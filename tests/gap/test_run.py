@@ -3,7 +3,6 @@ missing, every trajectory valid, the same results as an uninterrupted run; rate 
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import subprocess
