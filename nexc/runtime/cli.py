@@ -162,8 +162,12 @@ def run_loaded(fw, task: str, base_url=None, api_key_env=None, model=None, repla
         raise click.UsageError("--replay-tools, --replay-lenient and --trace-id apply to a replay; add --replay FILE")
     if replay_lenient and replay_tools != "run":
         raise click.UsageError("--replay-lenient applies when the tools run again; add --replay-tools run")
+    stopping = " ".join(fw.runtime.unloadable(agent or fw.framework.entry)) \
+        if replay is None or replay_tools == "run" else ""
     for problem in fw.problems:
-        click.echo(f"warning: {problem}", err=True)
+        name = problem.split("'")[1] if problem.startswith("tool '") else None
+        if name is None or f"tool '{name}' of agent" not in stopping:  # those stop the run, whose error names them
+            click.echo(f"warning: {problem}", err=True)
     for warning in _context_warnings(fw, variables):
         click.echo(f"warning: {warning}", err=True)
     trace_out = trace_file(fw, trace_out, no_trace, replay is not None)
