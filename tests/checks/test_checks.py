@@ -251,3 +251,22 @@ def test_context_warning_counts_tool_declarations(compile_text):
     res, codes = compile_text(spec)
     assert codes == ["NEX440"]
     assert "tool declarations ≈" in res.reporter.sorted()[0].notes[0]
+
+
+def test_check_imports_uses_the_frameworks_own_module_over_one_already_imported(tmp_path, monkeypatch):
+    """A module of the same name imported earlier from elsewhere must not stand in for the framework's own."""
+    import sys
+    import types
+
+    from nexc.pipeline import compile_path
+
+    fake = types.ModuleType("helpers_shadow_demo")
+    fake.__file__ = "/elsewhere/helpers_shadow_demo.py"
+    monkeypatch.setitem(sys.modules, "helpers_shadow_demo", fake)  # has no 'word'
+    (tmp_path / "helpers_shadow_demo.py").write_text("def word(text: str) -> str:\n    return text\n")
+    spec = tmp_path / "s.nex"
+    spec.write_text('nex 1\nllm m { model = "x" }\ntool word(text: str) -> str "W." = python "helpers_shadow_demo:word"\n'
+                    'agent a {\n  llm = m\n  prompt = "p"\n  tools = [word]\n}\n')
+    res = compile_path(spec, options={"check_imports": True})
+    assert "NEX407" not in [d.code for d in res.reporter.sorted()], res.reporter.sorted()
+    assert sys.modules["helpers_shadow_demo"] is fake  # put back afterwards
