@@ -71,17 +71,50 @@ class ToolError(Exception):
     """A tool call the runtime refuses (bad arguments, unknown tool); its text is the observation."""
 
 
+def _own(root_dir: str, top: str) -> bool:
+    return os.path.exists(os.path.join(root_dir, top + ".py")) or os.path.isdir(os.path.join(root_dir, top))
+
+
+def _under(mod: Any, root_dir: str) -> bool:
+    f = getattr(mod, "__file__", None) or ""
+    paths = list(getattr(mod, "__path__", None) or ())
+    real = os.path.realpath(root_dir)
+    return any(os.path.realpath(p).startswith(real + os.sep) for p in [f, *paths] if p)
+
+
 def import_target(target: str, root_dir: str | None = None) -> Any:
-    """``"package.module:attr.sub"`` → the object (``root_dir`` goes on ``sys.path`` first)."""
-    if root_dir and root_dir not in sys.path:
-        sys.path.insert(0, root_dir)
+    """``"package.module:attr.sub"`` → the object, found in ``root_dir`` first.
+
+    Several frameworks may run in one process (GAP, A4A batches) with modules of the same name
+    (``tools``, ``helpers``): when the framework's folder has its own module ``top`` and another one of that
+    name is already imported, the other is set aside while this one imports, and put back after (the tool
+    keeps its own module's objects)."""
     mod_name, _, attr = target.partition(":")
     if not mod_name or not attr:
         raise ImportError(f"'{target}' is not 'module:function'")
-    obj: Any = importlib.import_module(mod_name)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
-    return obj
+    top = mod_name.split(".")[0]
+    saved: dict[str, Any] = {}
+    if root_dir:
+        if sys.path[:1] != [root_dir]:
+            if root_dir in sys.path:
+                sys.path.remove(root_dir)
+            sys.path.insert(0, root_dir)
+        cur = sys.modules.get(top)
+        if cur is not None and _own(root_dir, top) and not _under(cur, root_dir):
+            saved = {n: m for n, m in sys.modules.items() if n == top or n.startswith(top + ".")}
+            for n in saved:
+                del sys.modules[n]
+            importlib.invalidate_caches()
+    try:
+        obj: Any = importlib.import_module(mod_name)
+        for part in attr.split("."):
+            obj = getattr(obj, part)
+        return obj
+    finally:
+        if saved:
+            for n in [n for n in sys.modules if n == top or n.startswith(top + ".")]:
+                del sys.modules[n]
+            sys.modules.update(saved)
 
 
 def to_text(value: Any) -> str:
