@@ -136,16 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     small.write_text('nex 1\nllm main { model = "nex-n1" }\ntool search(q: str) -> str "Search." = python "t:s"\n'
                      'agent a "A." {\n  llm = main\n  prompt = "Work."\n  tools = [search]\n}\n', encoding="utf-8")
 
-    from nexc.lint.run import lint_paths
-
-    per: list[float] = []
-    problems = 0
-    t0 = time.perf_counter()
-    for f in files:
-        s = time.perf_counter()
-        problems += len(lint_paths([str(f)]))
-        per.append(time.perf_counter() - s)
-    total = time.perf_counter() - t0
+    total, per, problems = _lint_all(files)
 
     # the share of the checks (nexc.checks, in CHECKS order) on already-resolved frameworks
     import importlib
@@ -167,13 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     checks = time.perf_counter() - s
     size = sum(f.stat().st_size for f in files)
 
-    cold = []
-    nexc = Path(sys.executable).parent / "nexc"
-    cmd = [str(nexc)] if nexc.exists() else [sys.executable, "-m", "nexc"]
-    for _ in range(args.cold_runs):
-        s = time.perf_counter()
-        subprocess.run([*cmd, "lint", str(small)], capture_output=True, check=False)
-        cold.append(time.perf_counter() - s)
+    cold = _cold(small, args.cold_runs)
 
     nexau_files, a4a_files = [], []
     for i in range(args.frameworks):
