@@ -73,7 +73,7 @@ def _records(path: Path, n: int) -> int:
     """Write generated runs until ``n`` records; returns the count."""
     import random
 
-    from nexc.dataset.synthetic import run_records
+    from nexc.testing.records import run_records
 
     rng = random.Random("bench")
     written = 0

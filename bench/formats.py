@@ -1,6 +1,6 @@
 """Benchmark of the tool-call formats (run: ``python bench/formats.py``).
 
-For every format, on generated assistant turns (``nexc.formats.sample``: nested objects, unicode,
+For every format, on generated assistant turns (``nexc.testing.conversations``: nested objects, unicode,
 markup characters; 1-3 calls a turn):
 
 - render throughput (``render_assistant``);
@@ -41,7 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from nexc.formats import get_format, list_formats  # noqa: E402
-from nexc.formats.sample import assistant_turn, conversation, tools as sample_tools  # noqa: E402
+from nexc.testing.conversations import assistant_turn, conversation, tools as sample_tools  # noqa: E402
 
 TEMPLATES = REPO.parent / "shared" / "vectors" / "chat_templates"
 MUTABLE = {"Kimi-K2-Instruct.jinja", "Kimi-K2-Thinking.jinja"}

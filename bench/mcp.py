@@ -33,8 +33,8 @@ from mcp import Client  # noqa: E402
 from mcp.client.stdio import StdioServerParameters  # noqa: E402
 
 from nexc.ir.model import McpServer  # noqa: E402
-from nexc.runtime import mcp as m  # noqa: E402
-from nexc.runtime.mcp_tools import listed, tools_for  # noqa: E402
+from nexc.mcp import client as m  # noqa: E402
+from nexc.mcp.tools import listed, tools_for  # noqa: E402
 
 SERVER = str(ROOT / "tests" / "mcp" / "server_fixture.py")
 
@@ -86,7 +86,7 @@ async def layer_only(srv: McpServer, decls: list[dict], calls: int) -> float:
     """Seconds per call of nexc's own work (the SDK call replaced by a canned ``CallToolResult``)."""
     import mcp_types
 
-    from nexc.runtime import mcp_tools
+    from nexc.mcp import tools as mcp_tools
 
     canned = mcp_types.CallToolResult(content=[mcp_types.TextContent(type="text", text="3")],
                                       structured_content={"result": 3})

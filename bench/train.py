@@ -111,7 +111,7 @@ def child_trainer(args) -> dict:
 
 
 def _toy(workdir: Path, args) -> None:
-    from nexc.train import toy
+    from nexc.testing import toy_train as toy
 
     data = toy.build_dataset(workdir / "data", "qwen3_coder", toy.conversations(args.samples))
     tok = toy.build_tokenizer(workdir / "model", toy.corpus(data))

@@ -23,8 +23,8 @@ CHECKS: tuple[str, ...] = tuple(f"nexc.checks.{m}" for m in (
     "name_clash", "unused", "delegation_cycle", "stop_tools", "tool_schema", "imports", "template_vars",
     "tool_format", "tool_names", "skills", "secrets", "context_size", "mcp_lock"))
 #: Optimisation passes, in order (module paths; each exposes ``optimise``).
-OPTIMISATIONS: tuple[str, ...] = tuple(f"nexc.optimize.{m}" for m in (
-    "drop_unreachable", "normalize_schemas", "merge_identical", "canonical_order"))
+OPTIMISATIONS: tuple[str, ...] = tuple(f"nexc.optimise.{m}" for m in (
+    "drop_unreachable", "normalise_schemas", "merge_identical", "canonical_order"))
 
 
 @dataclass
@@ -105,8 +105,10 @@ def _guard(r: Reporter, where: Span, fn, *args):
 
 
 def compile_path(path: str | os.PathLike, *, kind: str | None = None, reporter: Reporter | None = None,
-                 options: dict | None = None, optimise: bool = False) -> CompileResult:
-    """Parse, resolve and check the spec at ``path`` (and its imports). Never raises on bad input."""
+                 options: dict | None = None, optimise: bool = False, checks: bool = True) -> CompileResult:
+    """Parse, resolve and check the spec at ``path`` (and its imports). Never raises on bad input.
+
+    ``checks=False`` stops after resolve (the framework as the frontends and resolve give it)."""
     from nexc.passes.resolve import resolve
     from nexc.source import display_path
 
@@ -125,7 +127,7 @@ def compile_path(path: str | os.PathLike, *, kind: str | None = None, reporter: 
         from nexc.passes.simulate import simulate_missing
 
         fw = _guard(r, fw.span, simulate_missing, fw, ctx.root_dir, r) or fw
-    for mod in CHECKS:
+    for mod in CHECKS if checks else ():
         _guard(r, fw.span, importlib.import_module(mod).check, fw, r, ctx)
     suppressed = suppress(r, ctx)
     if optimise and not r.has_errors:

@@ -6,3 +6,5 @@ __version__ = "0.1.0"
 IR_SCHEMA_VERSION = "1"
 #: Highest ``.nex`` language version this compiler reads.
 LANGUAGE_VERSION = 1
+#: Version of the MCP lockfile (``nexc.mcp.lock.json``).
+MCP_LOCK_VERSION = 1

@@ -146,7 +146,7 @@ def _design(reply: str, description: str) -> tuple[dict, list[str]]:
 
 
 def _catalogue(mcp: dict[str, list[dict]]) -> str:
-    from nexc.stdlib import stdlib_tools
+    from nexc.stdlib_catalog import stdlib_tools
 
     lines = ["Standard tools (declare as `tool NAME = stdlib \"ID\"`):"]
     lines += [f"- {sid}: {spec.get('description', '').strip().splitlines()[0] if spec.get('description') else ''}"
@@ -162,7 +162,7 @@ def _catalogue(mcp: dict[str, list[dict]]) -> str:
 def mcp_from_locks(locks: tuple[str, ...]) -> tuple[dict[str, list[dict]], dict[str, str], dict]:
     """From each lockfile: its servers' tools, their declarations (re-emitted from the spec beside the lock
     whose declaration matches the lock's config hash) and the lock entries, for the servers that have both."""
-    from nexc.analysis.mcp_lock import config_hash
+    from nexc.mcp.lockfile import config_hash
     from nexc.emit.nex_text import _mcp
     from nexc.frontend import spec_files
     from nexc.pipeline import compile_path

@@ -21,7 +21,7 @@ def _value(v):
 def write_nexa4a(fw, src: Path, out: Path) -> list[str]:
     """Write the layout into ``out`` from the framework compiled in ``src``; returns what was left out."""
     from nexc.emit.nexau_export import nexau_yaml_text
-    from nexc.stdlib import NEXAU_BUILTINS
+    from nexc.stdlib_catalog import NEXAU_BUILTINS
 
     if out.exists():
         shutil.rmtree(out)

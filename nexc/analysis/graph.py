@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from nexc.analysis.mcp_names import exposed_name
+from nexc.mcp.names import exposed_name
 from nexc.ir.model import Agent, AgentRef, Framework, McpSelection, SkillRef, ToolRef
 
 

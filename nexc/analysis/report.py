@@ -4,7 +4,7 @@ from __future__ import annotations
 from nexc.analysis.context import all_formats, static_context
 from nexc.analysis.cost import is_sequential, worst_case_calls
 from nexc.analysis.graph import cycles, delegation_graph, depth_and_fanout, reachable
-from nexc.analysis.mcp_lock import load_lock
+from nexc.mcp.lockfile import load_lock
 
 
 def analyse(fw, ctx, formats: list[str] | None = None, context: dict | None = None) -> dict:

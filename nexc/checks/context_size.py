@@ -4,7 +4,7 @@ the agent's own format) is estimated above half of ``context_tokens`` (NEX440). 
 from __future__ import annotations
 
 from nexc.analysis.context import static_context
-from nexc.analysis.mcp_lock import load_lock
+from nexc.mcp.lockfile import load_lock
 
 
 def check(fw, r, ctx) -> None:

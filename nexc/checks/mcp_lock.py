@@ -3,13 +3,13 @@ uses: no lock entry (NEX418), an entry locked from a different declaration (NEX4
 ``server.tool`` references to tools the fresh entry does not list (NEX420) or that the server's ``deny``
 policy hides (NEX421, from the locked annotations). Each is reported where an
 agent first uses the server, never on the declaration's line (it may hold a secret that NEX416 masks). See
-:mod:`nexc.analysis.mcp_lock` for the file and the declaration hash."""
+:mod:`nexc.mcp.lockfile` for the file and the declaration hash."""
 from __future__ import annotations
 
 import json
 
-from nexc.analysis.mcp_lock import LOCKFILE, config_hash, is_fresh, load_entries
-from nexc.analysis.mcp_names import denied_by
+from nexc.mcp.lockfile import LOCKFILE, config_hash, is_fresh, load_entries
+from nexc.mcp.names import denied_by
 from nexc.checks._locate import locate
 from nexc.ir.model import McpSelection
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from nexc.analysis.graph import exposed_names
-from nexc.analysis.mcp_lock import load_lock, lock_names
+from nexc.mcp.lockfile import load_lock, lock_names
 from nexc.ir.model import AgentRef, McpSelection, ToolRef
 
 

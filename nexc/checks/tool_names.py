@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from nexc.analysis.mcp_names import MAX_LEN
+from nexc.mcp.names import MAX_LEN
 from nexc.ir.model import AgentRef, ToolRef
 
 #: the function names OpenAI-compatible endpoints accept

@@ -14,26 +14,11 @@ from pathlib import Path
 import click
 
 from nexc.commands.common import FROM_CHOICE, compile_or_exit, exit_code, print_diagnostics
+from nexc.passes.relocate import relocate
 
 LANGS = {"nex": ".nex", "yaml": "YAML"}
 _NEX_DECL = re.compile(r"(llm|tool|mcp|skill|agent) ([A-Za-z_][A-Za-z0-9_]*)")
 _SECTIONS = ("llms", "tools", "mcp_servers", "skills", "agents")
-
-
-def _relocate(fw, root_dir: Path, out_dir: Path):
-    """Rewrite the framework's relative file paths so they stay right from ``out_dir``."""
-    import os
-
-    if root_dir.resolve() == out_dir.resolve():
-        return fw
-
-    def move(p: str) -> str:
-        return os.path.relpath(root_dir / p, out_dir).replace(os.sep, "/")
-
-    agents = tuple(a.model_copy(update={"prompt": a.prompt.model_copy(update={"file": move(a.prompt.file)})})
-                   if a.prompt and a.prompt.file else a for a in fw.agents)
-    skills = tuple(s.model_copy(update={"path": move(s.path)}) for s in fw.skills)
-    return fw.model_copy(update={"agents": agents, "skills": skills})
 
 
 def read_back(text: str, lang: str):
@@ -130,7 +115,7 @@ def convert(spec, target, output, kind, force):
 
         sys.exit(run_emitter("nexau", res, Path(output), force))
     out_dir = Path(output).resolve().parent if output else Path.cwd()
-    fw = _relocate(fw, root, out_dir)
+    fw = relocate(fw, root, out_dir)
     source = res.context.files[0].path if res.context and res.context.files else str(spec)
     try:
         text = _emit(fw, target, out_dir)
@@ -170,10 +155,10 @@ def _emit(fw, target: str, out_dir: Path) -> str:
         from nexc.emit.nex_text import emit_nex
 
         return emit_nex(fw)
-    from nexc.emit.yaml_text import emit_yaml
-    from nexc.ir.schema import modeline_ref
-
     import os
+
+    from nexc.emit.yaml_text import emit_yaml
+    from nexc.frontend.yaml_schema import modeline_ref
 
     schema, found = modeline_ref(out_dir)
     if not found:

@@ -26,7 +26,7 @@ def lock(spec, servers):
     stays as it was (exit status 1).
     """
     from nexc.commands.common import exit_code, print_diagnostics
-    from nexc.mcp_lock import write_lock
+    from nexc.mcp.lockfile import write_lock
     from nexc.pipeline import compile_path
 
     result = compile_path(spec)

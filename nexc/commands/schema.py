@@ -18,7 +18,7 @@ def schema(install):
     nexc.schema.json (in the output's folder or above it, up to the project root) by a relative path
     in its `# yaml-language-server: $schema=…` modeline, so the line works on every machine.
     """
-    from nexc.ir.schema import SCHEMA_FILE, schema_text
+    from nexc.frontend.yaml_schema import SCHEMA_FILE, schema_text
 
     text = schema_text()
     if not install:

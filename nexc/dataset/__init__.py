@@ -42,7 +42,7 @@ def decode_sample(sample: dict[str, Any]) -> tuple[list[dict], list[dict] | None
 
 def __getattr__(name: str):
     if name in ("build_dataset", "DatasetError", "BuildReport"):
-        from nexc.dataset import build
+        from nexc.dataset import samples as build
 
         return getattr(build, name)
     raise AttributeError(f"module 'nexc.dataset' has no attribute {name!r}")

@@ -377,7 +377,7 @@ def _unbake(messages: list[dict], fmt: str, tools: list[dict] | None) -> tuple[l
 
 def _structure(messages: list[dict], fmt: str, tools: list[dict] | None) -> tuple[list[dict], tuple[str, ...]]:
     """Calls written as text in ``fmt`` read back into ``tool_calls`` (text-mode runs)."""
-    from nexc.formats.convert import structure_messages
+    from nexc.formats.translate import structure_messages
 
     try:
         structured, errors = structure_messages(messages, fmt, tools)

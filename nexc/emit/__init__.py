@@ -11,7 +11,7 @@ EMITTERS: dict[str, str] = {
     "manifest": "nexc.emit.manifest:emit",
     "bundle": "nexc.emit.bundle:emit",
     "nexau": "nexc.emit.nexau_export:emit",
-    "dataset": "nexc.emit.dataset:emit",
+    "dataset": "nexc.emit.training_templates:emit",
 }
 
 

@@ -325,7 +325,7 @@ def emit(fw, ctx, out) -> str:
         d = _inside(root, s.path, "skill folder")
         if d.is_dir():
             outside += _copy_tree(out, pkg, root, Path(s.path).as_posix())
-    from nexc.mcp_lock import LOCKFILE, bundled_lock
+    from nexc.mcp.lockfile import LOCKFILE, bundled_lock
 
     lock = bundled_lock(fw, root)  # the locked MCP tool schemas: loading the bundle starts no server
     if lock is not None:

@@ -118,7 +118,7 @@ def _llm(x: Llm) -> str:
 def _tool(t: Tool) -> str:
     default_desc, default_params = "", None
     if t.binding is not None and t.binding.kind == "stdlib":
-        from nexc.stdlib import stdlib_tools
+        from nexc.stdlib_catalog import stdlib_tools
 
         lib = stdlib_tools().get(t.binding.target) or {}
         default_desc = lib.get("description", "")

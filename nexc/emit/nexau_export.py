@@ -42,7 +42,7 @@ from nexc.ir.model import (
     Tool,
     ToolRef,
 )
-from nexc.stdlib import EXPORT_MODULE, export_module_text, stdlib_tools
+from nexc.stdlib_catalog import EXPORT_MODULE, export_module_text, stdlib_tools
 
 #: nexc tool format → NexAU tool_call_mode.
 MODES = {"openai": "openai", "nexau_xml": "xml"}

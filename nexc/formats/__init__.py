@@ -20,7 +20,7 @@ __all__ = ["Format", "ParseResult", "RenderError", "get_format", "list_formats",
 
 def __getattr__(name: str):
     if name in ("convert_messages", "convert_trajectory"):
-        from nexc.formats import convert
+        from nexc.formats import translate as convert
 
         return getattr(convert, name)
     raise AttributeError(f"module 'nexc.formats' has no attribute {name!r}")

@@ -92,7 +92,7 @@ def get_format(name: str) -> Format:
         return _instances[key]
     if key in BUILTIN:
         module, _, cls = BUILTIN[key].partition(":")
-        fmt = _instantiate(getattr(importlib.import_module(f"nexc.formats.{module}"), cls))
+        fmt = _instantiate(getattr(importlib.import_module(f"nexc.formats.dialects.{module}"), cls))
     else:
         plugins = _load_plugins()
         ep = plugins.get(key) or plugins.get(name)

@@ -1,7 +1,7 @@
 """Located values: the common currency between the text frontends and the surface builder.
 
 A frontend (``.nex`` or YAML) turns its syntax into :class:`Loc` trees — plain values with a span on
-every node — and :mod:`nexc.frontend.build` turns those into surface IR, checking keys and types the
+every node — and :mod:`nexc.frontend.surface_builder` turns those into surface IR, checking keys and types the
 same way for every frontend.
 """
 from __future__ import annotations

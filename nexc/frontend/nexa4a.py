@@ -199,7 +199,7 @@ def _open_tool(span: Span, description: str | None, binding: Binding | None = No
 def _tool(named: tuple[str, Span], tb: dict[str, Loc], e: Loc, kept: dict, ts: AgentToolset, loader: Loader,
           path: str, r: Reporter) -> SurfaceTool | None:
     """One NexA4A tool entry → a surface tool (see the module docstring for built-ins and missing files)."""
-    from nexc.stdlib import nexau_builtin
+    from nexc.stdlib_catalog import nexau_builtin
 
     name, span = named
     description = _description(tb, kept, r)

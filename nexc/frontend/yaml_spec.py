@@ -1,7 +1,7 @@
 """The nexc YAML frontend (``*.nex.yaml``): positioned YAML → located values → surface IR.
 
 Parsing and positions live in :mod:`nexc.frontend.yaml_loader`; the keys and types of the spec
-language are checked by :func:`nexc.frontend.build.build_document`, shared with the ``.nex`` frontend.
+language are checked by :func:`nexc.frontend.surface_builder.build_document`, shared with the ``.nex`` frontend.
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def detect(path: str, text: str) -> bool:
 
 def load(path: str, text: str, reporter: Reporter) -> SourceFile | None:
     """Parse one nexc YAML spec into surface IR; every problem goes to ``reporter``."""
-    from nexc.frontend.build import build_document
+    from nexc.frontend.surface_builder import build_document
     from nexc.frontend.yaml_loader import load_yaml
     from nexc.source import remember
 

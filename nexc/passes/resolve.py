@@ -100,7 +100,7 @@ def _tool(t: SurfaceTool, r: Reporter) -> Tool | None:
         "parallel": t.parallel, "extra_kwargs": t.extra_kwargs or None, "lazy": t.lazy,
     }.items() if v is not None}
     if t.binding is not None and t.binding.kind == "stdlib":
-        from nexc.stdlib import stdlib_tools
+        from nexc.stdlib_catalog import stdlib_tools
 
         lib = stdlib_tools()
         spec = lib.get(t.binding.target)

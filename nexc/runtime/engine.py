@@ -52,11 +52,11 @@ class Runtime:
         self.simulation_cache = SimulationCache(self.settings.simulation_cache)
 
     def mcp_session(self):
-        """The MCP servers of one run (:func:`nexc.runtime.mcp.run_session`): those the agents' tools use."""
+        """The MCP servers of one run (:func:`nexc.mcp.client.run_session`): those the agents' tools use."""
         servers = {s.name: s for p in self.plans.values() for s in p.mcp_servers}
         if not servers:
             return contextlib.nullcontext()
-        from nexc.runtime.mcp import run_session
+        from nexc.mcp.client import run_session
 
         return run_session(servers.values(), self.root_dir)
 

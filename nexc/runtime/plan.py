@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nexc.analysis.mcp_names import stop_name
+from nexc.mcp.names import stop_name
 from nexc.ir.model import Framework
 from nexc.runtime.context import estimate, message_tokens
 from nexc.runtime.tools import ToolImpl, import_target
@@ -48,7 +48,7 @@ class AgentPlan:
         self.ext, self.tracers, problems = extensions.load(a, root_dir)  # middleware, hooks, tracers
         self.problems += problems
 
-        from nexc.runtime.mcp_tools import declarations
+        from nexc.mcp.tools import declarations
 
         servers = {s.name: s for s in fw.mcp_servers}
         self.view = view = AgentView(fw, name, root_dir, profile,
@@ -97,7 +97,7 @@ class AgentPlan:
             impl.required = ()
             return impl
         if d.kind == "mcp":
-            from nexc.runtime.mcp_tools import make_tool
+            from nexc.mcp.tools import make_tool
 
             server = next((s for s in fw.mcp_servers if s.name == d.ref[0]), None)
             return make_tool(server, root_dir, d.decl) if server is not None else None
@@ -128,7 +128,7 @@ def build_tool(fw: Framework, name: str, root_dir: str) -> ToolImpl | None:
         return impl
     if t.binding is not None:
         if t.binding.kind == "stdlib":
-            from nexc.stdlib import stdlib_tools
+            from nexc.stdlib_catalog import stdlib_tools
 
             spec = stdlib_tools().get(t.binding.target)
             target = spec.get("binding") if spec else None

@@ -7,7 +7,7 @@ import sys
 
 def main() -> None:
     """Run the ``train`` command; unexpected exceptions become one line and exit code 2."""
-    from nexc.train.cli import train
+    from nexc.commands.train import train
 
     try:
         train.main(prog_name="nexc train", standalone_mode=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-from nexc.train.dataset import Sample
+from nexc.train.samples import Sample
 from nexc.train.errors import TrainError
 
 IGNORE = -100

@@ -7,7 +7,7 @@ from typing import Callable
 
 from nexc.train import compat
 from nexc.train.config import TrainConfig
-from nexc.train.dataset import DatasetInfo, FormatEntry, open_dataset, read_samples
+from nexc.train.samples import DatasetInfo, FormatEntry, open_dataset, read_samples
 from nexc.train.encode import Encoded, encode_samples
 from nexc.train.errors import TrainError
 from nexc.train.loading import load_tokenizer

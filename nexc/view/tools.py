@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from nexc.analysis.mcp_names import denied_by, exposed_name
+from nexc.mcp.names import denied_by, exposed_name
 from nexc.ir.model import Agent, AgentRef, Framework, McpSelection, SkillRef, ToolRef
 
 LOAD_SKILL = "load_skill"

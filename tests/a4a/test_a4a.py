@@ -142,7 +142,7 @@ def test_an_output_folder_with_someone_elses_files_is_refused(tmp_path):
 
 
 def _lock_project(tmp_path):
-    from nexc.analysis.mcp_lock import config_hash
+    from nexc.mcp.lockfile import config_hash
 
     proj = tmp_path / "proj"
     proj.mkdir()

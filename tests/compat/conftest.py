@@ -42,12 +42,20 @@ def compile_file(path, kind: str | None = None):
     """``(framework, reporter)`` for any spec; NexAU configs resolve against the folder of every file they read."""
     from nexc.diagnostics import Reporter
     from nexc.frontend import load_source
-    from nexc.frontend.nexau import compile_nexau
     from nexc.passes.resolve import resolve
 
     if kind == "nexau":
-        fw, r, _ = compile_nexau(str(path))
+        fw, r, _ = resolve_nexau(str(path))
         return fw, r
     r = Reporter()
     src = load_source(str(path), r, kind=kind)
     return (resolve([src], r) if src is not None else None), r
+
+
+def resolve_nexau(path):
+    """``(framework, reporter, root folder)`` of a NexAU config, through the one compile route, stopped
+    after resolve."""
+    from nexc.pipeline import compile_path
+
+    res = compile_path(path, kind="nexau", checks=False)
+    return res.framework, res.reporter, (res.context.root_dir if res.context else Path(path).parent)

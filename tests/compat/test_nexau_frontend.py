@@ -7,23 +7,22 @@ import pytest
 
 from nexc.emit.nexau_export import export_nexau
 from nexc.frontend import detect
-from nexc.frontend.nexau import compile_nexau
 from nexc.ir.base import strip_spans
 from nexc.ir.model import AgentRef, EnvRef
 
-from .conftest import FIXTURES, NEXDR_AGENTS
+from .conftest import FIXTURES, NEXDR_AGENTS, resolve_nexau
 
 
 @pytest.mark.parametrize("agent", sorted(NEXDR_AGENTS))
 def test_nexdr_agent_loads_without_errors(nexdr, agent, snapshot):
-    fw, r, _ = compile_nexau(str(nexdr / NEXDR_AGENTS[agent]))
+    fw, r, _ = resolve_nexau(str(nexdr / NEXDR_AGENTS[agent]))
     errors = [d for d in r.sorted() if d.severity == "error"]
     assert fw is not None and not errors, errors
     assert strip_spans(fw) == snapshot
 
 
 def test_nexdr_sub_agent_from_sibling_folder(nexdr):
-    fw, r, root = compile_nexau(str(nexdr / NEXDR_AGENTS["deep_research"]))
+    fw, r, root = resolve_nexau(str(nexdr / NEXDR_AGENTS["deep_research"]))
     assert [a.name for a in fw.agents] == ["deep_research_agent", "VisitPage"]
     main = fw.agent("deep_research_agent")
     assert any(isinstance(e, AgentRef) and e.name == "VisitPage" for e in main.tools)
@@ -36,7 +35,7 @@ def test_nexdr_sub_agent_from_sibling_folder(nexdr):
 
 
 def test_nexdr_spans_name_the_real_files(nexdr):
-    fw, _, _ = compile_nexau(str(nexdr / NEXDR_AGENTS["deep_research"]))
+    fw, _, _ = resolve_nexau(str(nexdr / NEXDR_AGENTS["deep_research"]))
     assert fw.agent("VisitPage").span.file.endswith("doc_reader/doc_read_agent.yaml")
     assert fw.tool("Search").span.file.endswith("tools/Search.tool.yaml")
     assert fw.tool("DocChunkRead").span.file.endswith("doc_reader/tools/doc_chunk_read.tool.yaml")
@@ -46,7 +45,7 @@ def test_nexdr_spans_name_the_real_files(nexdr):
 
 
 def test_llm_env_fallbacks(nexdr):
-    fw, _, _ = compile_nexau(str(nexdr / NEXDR_AGENTS["html_creator"]))
+    fw, _, _ = resolve_nexau(str(nexdr / NEXDR_AGENTS["html_creator"]))
     llm = fw.llms[0]
     # left unset: the nexau profile reads MODEL/OPENAI_MODEL/LLM_MODEL, … at run time, as NexAU does
     assert (llm.model, llm.base_url, llm.api_key) == (None, None, None) and fw.profile == "nexau"
@@ -55,11 +54,11 @@ def test_llm_env_fallbacks(nexdr):
 
 @pytest.mark.parametrize("agent", sorted(NEXDR_AGENTS))
 def test_nexdr_export_round_trip(nexdr, agent, tmp_path):
-    fw, _, root = compile_nexau(str(nexdr / NEXDR_AGENTS[agent]))
+    fw, _, root = resolve_nexau(str(nexdr / NEXDR_AGENTS[agent]))
     report = export_nexau(fw, root, tmp_path)
     assert report.complete, report.text()
     assert (tmp_path / "coverage.json").is_file()
-    back, r, _ = compile_nexau(str(tmp_path / f"{fw.entry}.yaml"))
+    back, r, _ = resolve_nexau(str(tmp_path / f"{fw.entry}.yaml"))
     assert not r.has_errors, r.sorted()
     assert strip_spans(back) == strip_spans(fw)
 
@@ -77,7 +76,7 @@ def test_self_reference_and_recursion(tmp_path):
                                      "sub_agents:\n  - {name: a, config_path: a.yaml}\n  - {name: b, config_path: b.yaml}\n")
     (tmp_path / "b.yaml").write_text("name: b\nllm_config: {}\ntools: [{name: t, yaml_path: t.tool.yaml}]\n"
                                      "sub_agents: [{name: a, config_path: a.yaml}]\n")
-    fw, r, _ = compile_nexau(str(tmp_path / "a.yaml"))
+    fw, r, _ = resolve_nexau(str(tmp_path / "a.yaml"))
     assert not r.has_errors, r.sorted()
     assert [a.name for a in fw.agents] == ["a", "b"] and [t.name for t in fw.tools] == ["t"]
     assert [e.name for e in fw.agent("a").tools] == ["t", "a", "b"]
@@ -90,7 +89,7 @@ def test_env_reference_whole_value_and_variables(tmp_path, monkeypatch):
                                      "  model: ${env.NEXC_TEST_MODEL}\n  temperature: ${variables.llm.temp}\n"
                                      "mcp_servers:\n  - {name: git, type: stdio, command: uvx, args: [mcp-server-git],"
                                      " env: {TOKEN: '${env.NEXC_TEST_MODEL}'}}\nstop_tools: [status]\n")
-    fw, r, _ = compile_nexau(str(tmp_path / "a.yaml"))
+    fw, r, _ = resolve_nexau(str(tmp_path / "a.yaml"))
     assert not r.diagnostics, r.sorted()
     llm = fw.llms[0]
     assert llm.model == EnvRef(span=llm.model.span, name="NEXC_TEST_MODEL") and llm.temperature == 0.25

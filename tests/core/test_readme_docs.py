@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from nexc.analysis.mcp_names import exposed_name, stop_name
+from nexc.mcp.names import exposed_name, stop_name
 
 REPO = Path(__file__).resolve().parents[2]
 README = (REPO / "README.md").read_text(encoding="utf-8")

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from nexc.dataset import build_dataset, decode_sample
 from nexc.dataset import manifest as mf
-from nexc.dataset.build import DatasetError
-from nexc.dataset.synthetic import write_runs
+from nexc.dataset.samples import DatasetError
+from nexc.testing.records import write_runs
 
 FORMATS = ["qwen3_coder", "hermes:qwen3", "openai", "mistral:v3"]
 
@@ -154,7 +154,7 @@ def test_memory_is_flat_in_the_input_size(tmp_path, monkeypatch):
     """Peak traced memory of a build 4x as large stays the same: records stream, the caches are
     bounded (shrunk here so that a few MB fill them; tracemalloc counts a replaced cache entry
     as new memory), and the id index costs 16 bytes a sample."""
-    from nexc.dataset import build, validate
+    from nexc.dataset import samples as build, validate
     from nexc.formats.parsing import MEMOS
 
     for cache in (validate._VERDICTS, validate._ARGS, validate._TOOLSETS, validate._SCHEMAS, build._TOOLS, *MEMOS):
@@ -180,7 +180,7 @@ def test_memory_is_flat_in_the_input_size(tmp_path, monkeypatch):
 
 
 def test_cli(fixtures, tmp_path):
-    from nexc.dataset.cli import dataset
+    from nexc.commands.dataset import dataset
 
     result = CliRunner().invoke(dataset, ["build", str(fixtures / "runtime.jsonl"), str(fixtures / "bad.jsonl"),
                                           "-f", "qwen3_coder", "--format", "hermes:qwen3", "-o", str(tmp_path)])
@@ -204,7 +204,7 @@ def test_folders_are_read_sorted(fixtures, tmp_path):
 
 def test_nothing_to_build_from_is_said(tmp_path):
     """A folder without trajectory files is a usage error naming it; input without records warns."""
-    from nexc.dataset.cli import dataset
+    from nexc.commands.dataset import dataset
 
     empty = tmp_path / "runs"
     (empty / "sub").mkdir(parents=True)

@@ -19,7 +19,7 @@ pytest.importorskip("transformers")
 from nexc.dataset import build_dataset, decode_sample  # noqa: E402
 from nexc.dataset import manifest as mf  # noqa: E402
 from nexc.formats import get_format, list_formats  # noqa: E402
-from nexc.formats.sample import conversation  # noqa: E402
+from nexc.testing.conversations import conversation  # noqa: E402
 
 from .toytok import MARKUP, masked_runs, tokenizer as _tokenizer  # noqa: E402
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from nexc.dataset import manifest as mf
-from nexc.emit.dataset import emit
+from nexc.emit.training_templates import emit
 from nexc.emit.writer import OutputDir
 from nexc.formats import get_format
 from nexc.pipeline import compile_path

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from nexc.dataset.validate import surely_valid
-from nexc.formats.sample import tool_call
-from nexc.formats.sample import tools as sample_tools
+from nexc.testing.conversations import tool_call
+from nexc.testing.conversations import tools as sample_tools
 
 _TYPES = st.sampled_from(["string", "integer", "number", "boolean", "null", "object", "array", "bogus"])
 _LEAF = st.fixed_dictionaries({}, optional={

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nexc.dataset import build_dataset
-from nexc.dataset.synthetic import text_mode_records
+from nexc.testing.records import text_mode_records
 from nexc.formats import get_format, list_formats
-from nexc.formats.convert import relink_ids
+from nexc.formats.translate import relink_ids
 
 #: text formats a run can be made in (openai is native mode)
 SOURCES = [f for f in list_formats(include_plugins=False) if f != "openai"]

@@ -6,7 +6,7 @@ import json
 import random
 
 from nexc.dataset import build_dataset
-from nexc.dataset.synthetic import text_mode_records
+from nexc.testing.records import text_mode_records
 from nexc.formats import get_format
 
 HINT = "nexc: 2 steps left before this agent is stopped."

@@ -12,7 +12,7 @@ import pytest
 from nexc.dataset.render import SpanError, default_template_kwargs, render, render_marked, render_spans
 from nexc.formats import RenderError, get_format, list_formats
 from nexc.formats.messages import canonical_messages, canonical_tools
-from nexc.formats.sample import conversation
+from nexc.testing.conversations import conversation
 
 FORMATS = list_formats(include_plugins=False)
 

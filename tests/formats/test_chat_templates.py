@@ -9,7 +9,7 @@ import random
 import pytest
 
 from nexc.formats import RenderError, get_format, list_formats
-from nexc.formats.sample import conversation
+from nexc.testing.conversations import conversation
 
 from .reference import VECTORS, render_source
 

@@ -7,8 +7,8 @@ import re
 from click.testing import CliRunner
 
 from nexc.formats import get_format
-from nexc.formats.cli import convert_trajectory, formats
-from nexc.formats.convert import convert_messages, convert_trajectory as convert_record
+from nexc.commands.formats import convert_trajectory, formats
+from nexc.formats.translate import convert_messages, convert_trajectory as convert_record
 
 TOOLS = [{"type": "function", "function": {"name": "search", "description": "Web search", "parameters": {
     "type": "object", "properties": {"q": {"type": "string"}, "n": {"type": "integer"}}}}}]
@@ -103,7 +103,7 @@ def test_cli_input_that_cannot_be_read_is_a_usage_error(tmp_path):
     type, bad --tools, unwritable -o, lone surrogates — usage errors (exit 2) or clean output."""
     from click.testing import CliRunner
 
-    from nexc.formats.cli import convert_trajectory, formats
+    from nexc.commands.formats import convert_trajectory, formats
 
     runner = CliRunner()
     binary, deep, scalar = tmp_path / "b.txt", tmp_path / "deep.json", tmp_path / "s.json"
@@ -133,9 +133,9 @@ def test_a_nexc_record_converts_to_a_record_dataset_build_reads(tmp_path):
     import random
 
     from nexc.dataset import build_dataset
-    from nexc.dataset.synthetic import text_mode_records
+    from nexc.testing.records import text_mode_records
     from nexc.formats import get_format
-    from nexc.formats.convert import convert_trajectory
+    from nexc.formats.translate import convert_trajectory
 
     records = list(text_mode_records(random.Random(7), get_format("qwen3_coder"), calls=3, max_parallel=1))
     for text_mode in (False, True):

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from nexc.formats import Format, get_format, list_formats
 from nexc.formats.parsing import parse_tools
 from nexc.formats.pyliteral import read_calls
-from nexc.formats.sample import assistant_turn, json_value
-from nexc.formats.sample import tools as sample_tools
+from nexc.testing.conversations import assistant_turn, json_value
+from nexc.testing.conversations import tools as sample_tools
 
 from .strategies import TRICKY, assistant_and_tools
 

@@ -11,7 +11,7 @@ import pytest
 
 from nexc.formats import RenderError, get_format
 from nexc.formats.parsing import parse_tools
-from nexc.formats.sample import conversation
+from nexc.testing.conversations import conversation
 
 from .reference import need_transformers, need_vectors, render_real
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from nexc.cli import cli
 from nexc.dataset import manifest as mf
-from nexc.dataset.synthetic import text_mode_records
+from nexc.testing.records import text_mode_records
 from nexc.formats import get_format
 
 FIXTURES = Path(__file__).resolve().parents[1] / "dataset" / "fixtures"
@@ -119,7 +119,7 @@ def test_version_1_records_convert_without_the_source_formats_tool_block(tmp_pat
 def test_replies_in_the_other_shapes_dataset_build_reads_join_the_conversation():
     """An OpenAI chat completion, ``{"message", "finish_reason"}`` and a plain string: the reply is the last
     turn, the finish reason kept."""
-    from nexc.formats.convert import convert_trajectory
+    from nexc.formats.translate import convert_trajectory
 
     base = {"messages": [{"role": "user", "content": "hi"}]}
     completion = {"choices": [{"message": {"role": "assistant", "content": "hello"}, "finish_reason": "length"}]}

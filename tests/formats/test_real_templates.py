@@ -10,7 +10,7 @@ import re
 import pytest
 
 from nexc.formats import RenderError, get_format, list_formats
-from nexc.formats.sample import conversation
+from nexc.testing.conversations import conversation
 from .cases import REAL_TEMPLATE_CASES, REFERENCE_CRASHES_RENDERED, UNMATCHED_OK
 from .reference import VECTORS, need_transformers, need_vectors, render_real
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nexc.formats import ParseResult, get_format, list_formats
-from nexc.formats.sample import assistant_turn, tools as sample_tools
+from nexc.testing.conversations import assistant_turn, tools as sample_tools
 
 from .strategies import TRICKY, assistant_and_tools
 

@@ -9,8 +9,8 @@ import sys
 import jsonschema
 import pytest
 
-from nexc.frontend import build
-from nexc.ir.schema import SCHEMA_PATH, schema_text, spec_json_schema
+from nexc.frontend import keys as build
+from nexc.frontend.yaml_schema import SCHEMA_PATH, schema_text, spec_json_schema
 
 from .conftest import FULL_SPEC, load_text, loc_of
 
@@ -30,7 +30,7 @@ def _data(text: str):
 
 def test_committed_schema_is_current():
     assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text(), \
-        "specs/nexc.schema.json is stale: run python -m nexc.ir.schema --write"
+        "specs/nexc.schema.json is stale: run python -m nexc.frontend.yaml_schema --write"
 
 
 def test_schema_text_is_sorted_and_ends_with_newline():
@@ -127,7 +127,7 @@ def test_invalid_examples_fail_and_nexc_agrees(validator, text):
 
 def test_cli_entry_writes_and_checks(tmp_path):
     out = tmp_path / "s.json"
-    run = [sys.executable, "-m", "nexc.ir.schema"]
+    run = [sys.executable, "-m", "nexc.frontend.yaml_schema"]
     assert subprocess.run([*run, "--check", str(out)], capture_output=True).returncode == 1
     assert subprocess.run([*run, "--write", str(out)], capture_output=True).returncode == 0
     assert out.read_text(encoding="utf-8") == schema_text()
@@ -136,6 +136,6 @@ def test_cli_entry_writes_and_checks(tmp_path):
 
 def test_schema_generation_is_not_imported_by_the_frontend():
     code = ("import sys, nexc.frontend.yaml_spec as y; from nexc.diagnostics import Reporter; "
-            "y.load('a.nex.yaml', 'nex: 1\\n', Reporter()); print('nexc.ir.schema' in sys.modules)")
+            "y.load('a.nex.yaml', 'nex: 1\\n', Reporter()); print('nexc.frontend.yaml_schema' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr

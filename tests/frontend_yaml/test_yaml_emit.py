@@ -60,7 +60,7 @@ def test_output_shape(tmp_path):
 def test_emitted_yaml_validates_against_the_schema(tmp_path):
     import jsonschema
 
-    from nexc.ir.schema import spec_json_schema
+    from nexc.frontend.yaml_schema import spec_json_schema
 
     src = tmp_path / "src.nex.yaml"
     src.write_text(FULL_SPEC, encoding="utf-8")

@@ -127,7 +127,7 @@ def test_example_in_the_language_reference_is_valid():
 
     import jsonschema
 
-    from nexc.ir.schema import SCHEMA_PATH, spec_json_schema
+    from nexc.frontend.yaml_schema import SCHEMA_PATH, spec_json_schema
 
     doc = (SCHEMA_PATH.parent / "YAML.md").read_text(encoding="utf-8")
     example = next(b for b in re.findall(r"```yaml\n(.*?)```", doc, re.S) if "nex: 1" in b)

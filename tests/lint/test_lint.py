@@ -236,11 +236,11 @@ def test_lint_start_up_stays_lazy(tmp_path):
 # ---------------------------------------------------------------- generated reference
 
 def test_diagnostics_reference_is_up_to_date():
-    from nexc.lint.docs import page_path, render
+    from nexc.diagnostics.reference import page_path, render
 
     assert page_path() == REPO / "specs" / "diagnostics.md"
     assert page_path().read_text(encoding="utf-8") == render(), \
-        "specs/diagnostics.md is stale: run `python -m nexc.lint.docs --write`"
+        "specs/diagnostics.md is stale: run `python -m nexc.diagnostics.reference --write`"
 
 
 def test_reference_lists_every_code():

@@ -5,10 +5,10 @@ import json
 from click.testing import CliRunner
 from mcp_testlib import SERVER, stdio_server
 
-from nexc.analysis.mcp_names import denied_by
+from nexc.mcp.names import denied_by
 from nexc.cli import cli
 from nexc.ir.model import Framework, McpSelection
-from nexc.runtime.mcp_tools import provide, tools_for
+from nexc.mcp.tools import provide, tools_for
 
 
 def test_denied_by_applies_the_mcp_defaults():

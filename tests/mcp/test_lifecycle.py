@@ -7,7 +7,7 @@ import time
 from mcp_testlib import alive, children, stdio_server
 
 from nexc.ir.model import Agent, Framework, Limits, Llm, McpSelection, Prompt
-from nexc.mcp_lock import write_lock
+from nexc.mcp.lockfile import write_lock
 from nexc.testing import FakeOpenAI, call, reply
 
 

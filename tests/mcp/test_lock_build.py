@@ -54,7 +54,7 @@ def test_lint_checks_against_the_lockfile_without_starting_servers(tmp_path, mon
 
 
 def test_clash_and_context_size_use_locked_names_and_schemas(tmp_path, monkeypatch):
-    from nexc.analysis.mcp_lock import load_lock
+    from nexc.mcp.lockfile import load_lock
     from nexc.analysis.tools import agent_tool_decls
     from nexc.pipeline import compile_path
 

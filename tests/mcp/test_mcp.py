@@ -6,8 +6,8 @@ import pytest
 from mcp_testlib import stdio_server
 
 from nexc.ir.model import Agent, EnvRef, Framework, Limits, Llm, McpSelection, McpServer, Prompt
-from nexc.runtime import mcp as m
-from nexc.runtime.mcp_tools import tools_for
+from nexc.mcp import client as m
+from nexc.mcp.tools import tools_for
 from nexc.runtime.tools import ToolError
 
 
@@ -114,8 +114,8 @@ def test_agent_run_with_mcp_tools():
 
 
 def test_lock_snapshot(tmp_path):
-    from nexc.analysis.mcp_lock import load_lock
-    from nexc.mcp_lock import write_lock
+    from nexc.mcp.lockfile import load_lock
+    from nexc.mcp.lockfile import write_lock
 
     fw = Framework(name="t", entry="main", mcp_servers=(stdio_server(env={"TOKEN": "hunter2"}),))
     path, errors = write_lock(fw, tmp_path)
@@ -149,7 +149,8 @@ def test_junk_on_stdout_is_survived():
 
 
 def test_lint_and_runtime_share_the_exposed_name():
-    from nexc.analysis import graph, mcp_names
+    from nexc.analysis import graph
+    from nexc.mcp import names as mcp_names
 
     assert m.exposed_name is mcp_names.exposed_name
     assert mcp_names.exposed_name("my-srv", "get.time") == "my-srv__get_time"

@@ -7,8 +7,8 @@ import sys
 from mcp_testlib import PAGED
 
 from nexc.ir.model import Framework, McpServer
-from nexc.runtime import mcp as m
-from nexc.runtime.mcp_tools import tools_for
+from nexc.mcp import client as m
+from nexc.mcp.tools import tools_for
 
 
 def paged(n=25, page=10):
@@ -39,8 +39,8 @@ def test_list_tools_asks_for_each_page(capfd, monkeypatch):
 
 
 def test_lock_holds_every_page(tmp_path):
-    from nexc.analysis.mcp_lock import load_lock
-    from nexc.mcp_lock import write_lock
+    from nexc.mcp.lockfile import load_lock
+    from nexc.mcp.lockfile import write_lock
 
     fw = Framework(name="t", entry="main", mcp_servers=(paged(),))
     path, errors = write_lock(fw, tmp_path)

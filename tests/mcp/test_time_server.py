@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from nexc.ir.model import Agent, Framework, Limits, Llm, McpSelection, McpServer, Prompt
-from nexc.runtime import mcp as m
-from nexc.runtime.mcp_tools import tools_for
+from nexc.mcp import client as m
+from nexc.mcp.tools import tools_for
 from nexc.runtime.tools import ToolError
 
 pytest.importorskip("mcp_server_time")

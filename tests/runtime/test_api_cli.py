@@ -125,7 +125,7 @@ def test_run_inside_a_loop_is_refused(spec):
 
 
 def test_cli_run_replay_and_exit_codes(spec, tmp_path, monkeypatch):
-    from nexc.runtime.cli import run
+    from nexc.commands.run import run
 
     trace = tmp_path / "out.jsonl"
     runner = CliRunner()
@@ -159,6 +159,6 @@ def test_cli_import_is_lazy():
     import subprocess
     import sys
 
-    code = "import sys, nexc.runtime.cli; print('openai' in sys.modules, 'nexc.runtime.engine' in sys.modules)"
+    code = "import sys, nexc.commands.run; print('openai' in sys.modules, 'nexc.runtime.engine' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]

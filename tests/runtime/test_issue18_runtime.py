@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from nexc.api import load
-from nexc.runtime.cli import run as run_cmd
+from nexc.commands.run import run as run_cmd
 from nexc.runtime.types import StopReason
 from nexc.testing import FakeOpenAI, call, reply
 

@@ -15,7 +15,7 @@ from helpers import agent
 
 from nexc.runtime import stdlib
 from nexc.runtime.tools import NONBLOCKING, ToolContext, ToolError, import_target
-from nexc.stdlib import NEXAU_BUILTINS, nexau_builtin, stdlib_tools
+from nexc.stdlib_catalog import NEXAU_BUILTINS, nexau_builtin, stdlib_tools
 from nexc.testing import call, reply
 
 

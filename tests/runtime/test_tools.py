@@ -204,7 +204,7 @@ def test_openai_strict_null_for_an_optional_parameter_means_left_out(settings):
     optional at run time."""
     from nexc.api import CompiledFramework
     from nexc.ir.model import Binding, Tool
-    from nexc.optimize.normalize_schemas import optimise
+    from nexc.optimise.normalise_schemas import optimise
     from nexc.pipeline import Context
     from nexc.testing import FakeOpenAI
 

@@ -39,7 +39,7 @@ def needs_train_extra() -> None:
 def toy(tmp_path_factory):
     """Paths of a toy dataset (qwen3_coder, 16 conversations), a tokenizer without chat template and a
     tiny model (``model`` holds both)."""
-    from nexc.train import toy as build
+    from nexc.testing import toy_train as build
 
     root = tmp_path_factory.mktemp("toy")
     data = build.build_dataset(root / "data", "qwen3_coder", build.conversations(16))

@@ -70,7 +70,7 @@ def test_an_unknown_template_trains_with_a_warning(toy, model_copy):
 
 
 def test_the_format_the_model_speaks_is_chosen_among_several(tmp_path, model_copy):
-    from nexc.train import toy as build
+    from nexc.testing import toy_train as build
 
     data = tmp_path / "data"
     build.build_dataset(data, "qwen3_coder", build.conversations(2))

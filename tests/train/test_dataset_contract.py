@@ -12,7 +12,7 @@ from tests.train.conftest import needs_train_extra
 needs_train_extra()
 
 from nexc.train import TrainConfig, TrainError, train  # noqa: E402
-from nexc.train.dataset import open_dataset, read_samples  # noqa: E402
+from nexc.train.samples import open_dataset, read_samples  # noqa: E402
 
 HAVE_BUILDER = importlib.util.find_spec("nexc.dataset") is not None
 
@@ -22,7 +22,7 @@ def built(tmp_path_factory):
     if not HAVE_BUILDER:
         pytest.skip("nexc.dataset (the dataset builder) is not in this checkout")
     from nexc.dataset import build_dataset
-    from nexc.dataset import synthetic
+    from nexc.testing import records as synthetic
 
     root = tmp_path_factory.mktemp("built")
     rng = random.Random(7)

@@ -6,7 +6,7 @@ import sys
 
 
 def test_importing_train_package_and_cli_does_not_import_torch():
-    code = ("import sys, nexc.train, nexc.train.cli, nexc.train.dataset, nexc.train.encode, "
+    code = ("import sys, nexc.train, nexc.commands.train, nexc.train.samples, nexc.train.encode, "
             "nexc.train.compat, nexc.train.progress, nexc.train.checkpoint, nexc.train.prepare; "
             "bad = [m for m in ('torch', 'transformers', 'accelerate') if m in sys.modules]; "
             "print(bad); sys.exit(1 if bad else 0)")
@@ -15,7 +15,7 @@ def test_importing_train_package_and_cli_does_not_import_torch():
 
 
 def test_train_command_help_works_without_importing_torch():
-    code = ("import sys; from click.testing import CliRunner; from nexc.train.cli import train; "
+    code = ("import sys; from click.testing import CliRunner; from nexc.commands.train import train; "
             "r = CliRunner().invoke(train, ['--help']); print(r.output); "
             "sys.exit(0 if r.exit_code == 0 and 'torch' not in sys.modules else 1)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -28,6 +28,6 @@ def test_the_command_loads_through_the_lazy_nexc_cli(monkeypatch):
 
     import nexc.cli
 
-    monkeypatch.setitem(nexc.cli.COMMANDS, "train", "nexc.train.cli:train")
+    monkeypatch.setitem(nexc.cli.COMMANDS, "train", "nexc.commands.train:train")
     result = CliRunner().invoke(nexc.cli.cli, ["train", "--help"])
     assert result.exit_code == 0 and "DATASET_DIR" in result.output

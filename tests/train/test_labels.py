@@ -10,7 +10,7 @@ from tests.train.conftest import needs_train_extra
 
 needs_train_extra()
 
-from nexc.train.dataset import Sample, read_samples, open_dataset  # noqa: E402
+from nexc.train.samples import Sample, read_samples, open_dataset  # noqa: E402
 from nexc.train.encode import IGNORE, check_tokenizer, encode_samples, label_tokens  # noqa: E402
 from nexc.train.errors import TrainError  # noqa: E402
 
@@ -81,7 +81,7 @@ def test_slow_tokenizers_are_refused():
 
 
 def test_bad_spans_name_the_line(tmp_path):
-    from nexc.train.dataset import FormatEntry
+    from nexc.train.samples import FormatEntry
 
     path = tmp_path / "data.jsonl"
     path.write_text(json.dumps({"text": "abc", "assistant_spans": [[0, 2]]}) + "\n"
@@ -91,7 +91,7 @@ def test_bad_spans_name_the_line(tmp_path):
 
 
 def test_overlapping_spans_are_merged(tmp_path):
-    from nexc.train.dataset import FormatEntry
+    from nexc.train.samples import FormatEntry
 
     path = tmp_path / "data.jsonl"
     path.write_text(json.dumps({"text": "abcdef", "assistant_spans": [[3, 5], [0, 2], [1, 3]]}) + "\n")

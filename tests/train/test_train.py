@@ -15,7 +15,7 @@ import torch  # noqa: E402
 from click.testing import CliRunner  # noqa: E402
 
 from nexc.train import TrainConfig, train  # noqa: E402
-from nexc.train.cli import train as train_cmd  # noqa: E402
+from nexc.commands.train import train as train_cmd  # noqa: E402
 
 
 def _metrics(out):

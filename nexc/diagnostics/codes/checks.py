@@ -139,7 +139,7 @@ rule("NEX416", "inline-secret", "error", "A secret is written into the spec inst
      fix='Write `api_key = env("OPENAI_API_KEY")`, and revoke the leaked key.')
 rule("NEX417", "invalid-mcp-lockfile", "warning", "The MCP lockfile cannot be read.",
      what="`nexc.mcp.lock.json` beside the root spec is not JSON of the form "
-          "`{\"version\": 1, \"servers\": {NAME: {\"tools\": [{\"name\": …}, …]}}}`. (nexc.analysis.mcp_lock)",
+          "`{\"version\": 1, \"servers\": {NAME: {\"tools\": [{\"name\": …}, …]}}}`. (nexc.mcp.lockfile)",
      why="Without it nexc cannot compare the names of `server.*` tools for clashes.",
      example='{"servers": {"git": ["status"]}}',
      fix="Regenerate the lockfile, or correct it to the documented shape.")

@@ -26,7 +26,7 @@ def detect(path: str, text: str) -> bool:
 
 def load(path: str, text: str, reporter: Reporter) -> SourceFile | None:
     """Parse ``text`` (the content of ``path``) into a :class:`SourceFile`; None when nothing could be parsed."""
-    from nexc.frontend.nex.convert import Converter
+    from nexc.frontend.nex.to_surface import Converter
     from nexc.frontend.nex.parse import parse_trees
     from nexc.source import remember
 

@@ -51,32 +51,12 @@ def load_with_root(path: str, text: str | None, reporter: Reporter) -> tuple[Sou
     agent = loader.agents.get(entry)
     src = loader.source(entry, agent.name_span if agent else None, root_doc.doc.span)
     root = Path(loader.root_dir())
-    if "root_dir" in SourceFile.model_fields:  # once the surface IR carries it, the pipeline resolves against it
-        from nexc.source import display_path
+    from nexc.source import display_path
 
-        src = src.model_copy(update={"root_dir": display_path(root)})
+    src = src.model_copy(update={"root_dir": display_path(root)})
     return src, root
 
 
 def load(path: str, text: str, reporter: Reporter) -> SourceFile | None:
     """The frontend interface: ``path`` (a NexAU agent YAML, with ``text`` already read) → surface IR."""
     return load_with_root(path, text, reporter)[0]
-
-
-def compile_nexau(path: str, reporter: Reporter | None = None):
-    """Load and resolve a NexAU config with the right root folder: ``(Framework | None, Reporter, root_dir)``.
-
-    Used by the tests and the export round trip until the pipeline takes the root folder from the frontend.
-    """
-    from nexc.passes.resolve import resolve
-    from nexc.source import display_path, read_text
-
-    r = reporter or Reporter()
-    shown = display_path(path)
-    text = read_text(shown, r)
-    if text is None:
-        return None, r, Path(shown).parent
-    src, root = load_with_root(shown, text, r)
-    if src is None:
-        return None, r, root
-    return resolve([src], r, root_dir=root), r, root

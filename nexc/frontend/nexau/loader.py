@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from nexc.diagnostics import Reporter
-from nexc.frontend.build import valid_identifier
+from nexc.frontend.keys import valid_identifier
 from nexc.frontend.located import Loc, type_name
 from nexc.frontend.nexau import values as v
 from nexc.frontend.nexau.files import Parsed, child_path, read_yaml

@@ -179,7 +179,7 @@ class AgentToolset:
         if binding is not None and binding.value is not None:
             target_s = v.text_str(binding, "binding", r)
             if target_s is not None and v.binding_ok(target_s, binding, r):
-                from nexc.stdlib import nexau_builtin
+                from nexc.stdlib_catalog import nexau_builtin
 
                 builtin = nexau_builtin(binding=target_s)  # NexAU's built-ins, a NexAU export's nexc_stdlib
                 f["binding"] = (Binding(span=binding.span, kind="stdlib", target=builtin) if builtin else

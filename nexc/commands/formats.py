@@ -155,7 +155,7 @@ def convert_trajectory(source: str, to_format: str, from_format: str | None, out
     """
     from nexc.dataset.records import is_llm_call
     from nexc.formats import RenderError
-    from nexc.formats.convert import convert_trajectory as convert
+    from nexc.formats.translate import convert_trajectory as convert
 
     _get(to_format)
     records = _read_records(source)

@@ -29,10 +29,10 @@ def _dump(fw) -> str:
 
 
 def _run(name: str, fw, ctx):
-    return importlib.import_module(f"nexc.optimize.{name}").optimise(fw, ctx)
+    return importlib.import_module(f"nexc.optimise.{name}").optimise(fw, ctx)
 
 
-@pytest.mark.parametrize("name", ["drop_unreachable", "normalize_schemas", "merge_identical", "canonical_order"])
+@pytest.mark.parametrize("name", ["drop_unreachable", "normalise_schemas", "merge_identical", "canonical_order"])
 def test_pass_golden(name, snapshot):
     fw, ctx = _fw()
     before = _dump(fw)
@@ -41,16 +41,16 @@ def test_pass_golden(name, snapshot):
     assert {"before": json.loads(before), "after": json.loads(_dump(after))} == snapshot
 
 
-def test_normalize_schemas_openai_strict(snapshot):
+def test_normalise_schemas_openai_strict(snapshot):
     fw, ctx = _fw()
     ctx = Context(root_dir=ctx.root_dir, files=ctx.files, options={"schema_target": "openai-strict"})
-    after = _run("normalize_schemas", fw, ctx)
+    after = _run("normalise_schemas", fw, ctx)
     assert {t.name: t.parameters for t in after.tools} == snapshot
 
 
 def test_order_is_written_in_one_place():
-    assert OPTIMISATIONS == tuple(f"nexc.optimize.{m}" for m in
-                                  ("drop_unreachable", "normalize_schemas", "merge_identical", "canonical_order"))
+    assert OPTIMISATIONS == tuple(f"nexc.optimise.{m}" for m in
+                                  ("drop_unreachable", "normalise_schemas", "merge_identical", "canonical_order"))
 
 
 def test_whole_sequence(snapshot):
@@ -75,7 +75,7 @@ def test_optimising_is_idempotent():
 
 def test_merge_keeps_the_entry_and_rewrites_stop_tools(compile_text=None):
     from nexc.ir.model import Agent, AgentRef, Framework, Tool, ToolRef
-    from nexc.optimize.merge_identical import optimise
+    from nexc.optimise.merge_identical import optimise
 
     t = dict(description="d", parameters={"type": "object", "properties": {}})
     fw = Framework(name="f", entry="z", tools=(Tool(name="b", **t), Tool(name="a", **t)), agents=(

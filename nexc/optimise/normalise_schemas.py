@@ -1,4 +1,4 @@
-"""normalize_schemas: tool parameter schemas in one normal form, optionally strict for a target.
+"""normalise_schemas: tool parameter schemas in one normal form, optionally strict for a target.
 
 Always: local references (``{"$ref": "#/$defs/X"}``, ``#/definitions/X`` and other JSON pointers into the
 same schema) are replaced by what they point at, and ``$defs``/``definitions`` are dropped once nothing

@@ -46,7 +46,7 @@ def _agent_entry(fw: Framework, agent, lock: dict) -> dict[str, Any]:
 def templates_manifest(fw: Framework, ctx, format_ids: list[str]) -> dict[str, Any]:
     """The ``templates`` manifest as a dict."""
     try:
-        from nexc.analysis.mcp_lock import load_lock
+        from nexc.mcp.lockfile import load_lock
 
         lock = load_lock(ctx.root_dir)
     except Exception:  # noqa: BLE001 - no lockfile support: MCP tools stay unlisted

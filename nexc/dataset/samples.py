@@ -32,7 +32,7 @@ from nexc.dataset.store import IdIndex, SampleFile, encode, sample_id
 from nexc.dataset.validate import Lru, check_format, check_record
 from nexc.formats.base import Format, RenderError
 from nexc.formats.parsing import MEMOS, Memo
-from nexc.formats.convert import relink_ids
+from nexc.formats.translate import relink_ids
 from nexc.formats.messages import dumps
 from nexc.formats.registry import get_format
 from nexc.version import __version__

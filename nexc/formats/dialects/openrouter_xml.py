@@ -16,7 +16,7 @@ from nexc.formats.base import ParseResult
 from nexc.formats.chatml import ChatMLTextFormat
 from nexc.formats.fastpath import value_before
 from nexc.formats.messages import dumps, message_content, tool_functions
-from nexc.formats.nexau_xml import XML_NAME, parse_children
+from nexc.formats.dialects.nexau_xml import XML_NAME, parse_children
 from nexc.formats.parsing import (
     MEMOS, Memo, call_id, json_or_text, make_call, outside_text, parameter_schemas, string_params, typed_value,
 )

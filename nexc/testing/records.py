@@ -11,7 +11,7 @@ import json
 import random
 from typing import Any, Iterator
 
-from nexc.formats.sample import _id, tools as sample_tools, text, value_of_type
+from nexc.testing.conversations import _id, tools as sample_tools, text, value_of_type
 
 
 def tool_call(rng: random.Random, tool_list: list[dict]) -> dict:
@@ -95,7 +95,7 @@ def text_mode_records(rng: random.Random, fmt, *, calls: int = 3, max_parallel: 
     canonical conversation (the agent's own system prompt; assistant turns with their text in ``raw``;
     injected hints marked), the reply as it entered the conversation and the request that was sent,
     built by the view."""
-    from nexc.formats.convert import relink_ids
+    from nexc.formats.translate import relink_ids
     from nexc.view.profile import get_profile
     from nexc.view.wire import wire_messages
 

@@ -3,10 +3,10 @@
 Declarations. A server's tools come from the MCP lockfile (``nexc mcp lock``) when it has a fresh entry
 for the server, so loading a framework starts nothing; otherwise the server is started once per loaded
 framework to list them (all pages) and stopped again. Calls go to the run's own connection
-(:mod:`nexc.runtime.mcp`).
+(:mod:`nexc.mcp.client`).
 
 Naming. Tool ``T`` of server ``S`` is offered to the model as ``S__T``
-(:func:`nexc.analysis.mcp_names.exposed_name`, the same function lint uses); the description starts
+(:func:`nexc.mcp.names.exposed_name`, the same function lint uses); the description starts
 with ``[MCP S.T]`` so the original names stay visible in the trajectory.
 
 Calls. Arguments are validated against the tool's ``inputSchema`` (jsonschema) before the call.
@@ -19,7 +19,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from nexc.runtime.mcp import McpUnavailable, _describe, call_tool, list_servers
+from nexc.mcp.client import call_tool, list_servers
+from nexc.mcp.errors import McpUnavailable
+from nexc.mcp.errors import describe_exc as _describe
 from nexc.runtime.tools import ToolError, ToolImpl, schema_problems, schema_validator
 from nexc.view.tools import mcp_decl
 from nexc.view.tools import mcp_tools as offered
@@ -82,7 +84,7 @@ async def _call(server, root_dir, tool: str, args: dict):
         raise ToolError(f"MCP server '{server.name}' refused the call to '{tool}': {exc.error.message}") from None
 
 
-def _decl(tool) -> dict:
+def decl(tool) -> dict:
     d: dict[str, Any] = {"name": tool.name}
     if tool.description:
         d["description"] = tool.description
@@ -100,13 +102,13 @@ def listed(server, root_dir: str | None) -> list[dict]:
     got = list_servers([server], root_dir)[server.name]
     if isinstance(got, BaseException):
         raise got if isinstance(got, McpUnavailable) else McpUnavailable(_describe(got))
-    return [_decl(t) for t in got[1]]
+    return [decl(t) for t in got[1]]
 
 
 def declarations(fw, server, root_dir: str, cache: dict | None = None):
     """The tool declarations of ``server`` (a fresh lockfile entry, else listed now; once per
     ``cache``), or the exception that kept them from being known (never raises)."""
-    from nexc.analysis.mcp_lock import fresh_lock
+    from nexc.mcp.lockfile import fresh_lock
 
     cache = {} if cache is None else cache
     key = ("mcp", server.name)

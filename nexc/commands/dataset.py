@@ -49,7 +49,7 @@ def build(trajectories, formats, output, granularity, template_vars, verify, inj
     format cannot represent) are dropped and counted, never kept.
     Exit status: 0 built, 2 usage error.
     """
-    from nexc.dataset.build import DatasetError, build_dataset
+    from nexc.dataset.samples import DatasetError, build_dataset
 
     def progress(n: int) -> None:
         if not quiet and n % 10000 == 0:

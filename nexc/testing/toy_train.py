@@ -1,7 +1,7 @@
 """Tiny tokenizers, models and datasets built on the spot, for tests, benchmarks and smoke runs
 (no downloads). Needs the train extra.
 
-    >>> from nexc.train import toy
+    >>> from nexc.testing import toy_train as toy
     >>> data = toy.build_dataset("data/", "qwen3_coder", toy.conversations(16))
     >>> tok = toy.build_tokenizer("model/", toy.corpus(data))
     >>> toy.build_model("model/", len(tok))

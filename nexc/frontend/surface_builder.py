@@ -1,244 +1,29 @@
 """Surface builder: located values (from any text frontend) → surface IR, with key and type checks.
 
-This module is the one description of the spec language's keys. The ``.nex`` frontend calls the
+The keys themselves are :mod:`nexc.frontend.keys`; value conversion is :mod:`nexc.frontend.coerce`. The ``.nex`` frontend calls the
 ``build_*`` functions per declaration; the YAML frontend calls :func:`build_document` on the whole file.
 Every problem is reported (unknown keys with did-you-mean, wrong types, bad values); a declaration with
 errors is still built from its valid parts so that later passes can report more.
 """
 from __future__ import annotations
 
-import math
 import re
 from typing import Any, Callable
 
 from nexc.diagnostics import Reporter
 from nexc.diagnostics.suggest import did_you_mean
+from nexc.frontend.coerce import (as_bool, as_float, as_int, as_json, as_json_map, as_list, as_map, as_str,
+                                  as_str_list, as_text, check_keys, env_ref, finite, unknown_call, wrong_type)
+from nexc.frontend.keys import (AGENT_ALIASES, AGENT_KEYS, DOCUMENT_KEYS, EXTENSION_KEYS, EXTENSION_KINDS,
+                                LLM_KEYS, MCP_DENY, MCP_KEYS, PROMPT_KEYS, SKILL_KEYS, TOOL_KEYS, check_identifier)
 from nexc.frontend.located import Call, Loc, type_name
 from nexc.ir.base import Span
-from nexc.ir.model import Binding, EnvRef, Extension, Llm, McpServer, Prompt, Skill
+from nexc.ir.model import Binding, Extension, Llm, McpServer, Prompt, Skill
 from nexc.ir.surface import Import, Name, SourceFile, SurfaceAgent, SurfaceTool
 
-LLM_KEYS = ("model", "base_url", "api_key", "temperature", "top_p", "max_tokens", "timeout", "max_retries", "params")
-TOOL_KEYS = ("description", "parameters", "returns", "binding", "parallel", "extra_kwargs", "lazy")
-MCP_KEYS = ("transport", "command", "args", "env", "cwd", "url", "headers", "connect_timeout", "call_timeout",
-            "include", "exclude", "deny")
-#: What ``deny`` of an MCP server may name (MCP tool annotations, see specs/MCP.md).
-MCP_DENY = ("destructive", "write", "open_world")
-SKILL_KEYS = ("path", "description")
-AGENT_KEYS = ("description", "llm", "prompt", "tools", "stop_tools", "max_iterations", "context_tokens", "max_depth",
-              "tool_format", "parallel_tool_calls", "storage_seed", "extensions", "context")
-PROMPT_KEYS = ("text", "file", "template", "variables")
-EXTENSION_KEYS = ("import", "params", "kind")
-EXTENSION_KINDS = ("middleware", "hook", "tracer", "token_counter", "plugin")
-DOCUMENT_KEYS = ("nex", "name", "description", "metadata", "profile", "imports", "llms", "tools", "mcp_servers",
-                 "skills", "agents", "entry")
-#: Accepted spellings of agent keys that the .nex sketch and NexAU use.
-AGENT_ALIASES = {"stop": "stop_tools", "max_context_tokens": "context_tokens", "system_prompt": "prompt"}
-
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_KEYWORDS = frozenset(
-    "False None True and as assert async await break class continue def del elif else except finally for from "
-    "global if import in is lambda nonlocal not or pass raise return try while with yield".split())
-
-
-def valid_identifier(name: str) -> bool:
-    """Names of declarations: identifiers, not Python keywords, not dunder names."""
-    return bool(_IDENT.match(name)) and name not in _KEYWORDS and not (name.startswith("__") and name.endswith("__"))
-
-
-def check_identifier(name: str, span: Span, what: str, r: Reporter) -> None:
-    """Report NEX205 when ``name`` is not a valid declaration name."""
-    if not valid_identifier(name):
-        r.report("NEX205", span, f"{what} name '{name}' is not a valid identifier",
-                 fix="use letters, digits and underscores, starting with a letter")
-
-
-# ---------------------------------------------------------------- value helpers
-
-
-def wrong_type(loc: Loc, key: str, expected: str, r: Reporter) -> None:
-    """Report NEX201 for ``key``."""
-    r.report("NEX201", loc.span, f"'{key}' must be {expected}, not {type_name(loc)}")
-
-
-def as_str(loc: Loc, key: str, r: Reporter) -> str | None:
-    if isinstance(loc.value, str):
-        return loc.value
-    wrong_type(loc, key, "a string", r)
-    return None
-
-
-def as_int(loc: Loc, key: str, r: Reporter, *, minimum: int | None = None) -> int | None:
-    v = loc.value
-    if isinstance(v, bool) or not isinstance(v, int):
-        wrong_type(loc, key, "an integer", r)
-        return None
-    if minimum is not None and v < minimum:
-        r.report("NEX203", loc.span, f"'{key}' must be at least {minimum}, not {v}")
-        return None
-    return v
-
-
-def as_float(loc: Loc, key: str, r: Reporter, *, minimum: float | None = None,
-             maximum: float | None = None) -> float | None:
-    v = loc.value
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        wrong_type(loc, key, "a number", r)
-        return None
-    if isinstance(v, float) and not math.isfinite(v):
-        r.report("NEX203", loc.span, f"'{key}' must be a finite number, not {v}",
-                 fix="write a number (NaN and infinity mean nothing to a model API)")
-        return None
-    if isinstance(v, int) and abs(v) > 10 ** 15:
-        r.report("NEX203", loc.span, f"'{key}' is out of range ({len(str(abs(v)))} digits)")
-        return None
-    if maximum is not None and v > maximum:
-        r.report("NEX203", loc.span, f"'{key}' must be at most {maximum}, not {v}")
-        return None
-    if minimum is not None and v < minimum:
-        r.report("NEX203", loc.span, f"'{key}' must be at least {minimum}, not {v}")
-        return None
-    return float(v)
-
-
-def as_bool(loc: Loc, key: str, r: Reporter) -> bool | None:
-    if isinstance(loc.value, bool):
-        return loc.value
-    if isinstance(loc.value, str) and loc.value.lower() in ("yes", "no", "on", "off", "y", "n"):
-        r.report("NEX201", loc.span, f"'{key}' must be true or false, not the string '{loc.value}'",
-                 fix="write true or false (nexc reads YAML 1.2, where 'yes' is a string)")
-        return None
-    wrong_type(loc, key, "true or false", r)
-    return None
-
-
-def as_map(loc: Loc, key: str, r: Reporter) -> dict[str, Loc] | None:
-    if isinstance(loc.value, dict):
-        return loc.value
-    wrong_type(loc, key, "a map", r)
-    return None
-
-
-def as_list(loc: Loc, key: str, r: Reporter) -> list[Loc] | None:
-    if isinstance(loc.value, list):
-        return loc.value
-    wrong_type(loc, key, "a list", r)
-    return None
-
-
-def as_str_list(loc: Loc, key: str, r: Reporter) -> tuple[str, ...] | None:
-    items = as_list(loc, key, r)
-    if items is None:
-        return None
-    out = [as_str(i, f"{key}[{n}]", r) for n, i in enumerate(items)]
-    return tuple(x for x in out if x is not None)
-
-
-def as_json(loc: Loc, key: str, r: Reporter) -> Any:
-    """Plain JSON data (maps, lists, scalars); function calls are not data and are reported."""
-    v = loc.value
-    if isinstance(v, Call):
-        wrong_type(loc, key, "plain data (no function calls)", r)
-        return None
-    if isinstance(v, list):
-        return [as_json(x, f"{key}[{i}]", r) for i, x in enumerate(v)]
-    if isinstance(v, dict):
-        return {k: as_json(x, f"{key}.{k}", r) for k, x in v.items()}
-    if isinstance(v, float) and v != v:  # NaN is not JSON
-        r.report("NEX203", loc.span, f"'{key}' is NaN, which JSON cannot hold")
-        return None
-    return v
-
-
-def as_json_map(loc: Loc, key: str, r: Reporter) -> dict[str, Any] | None:
-    if not isinstance(loc.value, dict):
-        wrong_type(loc, key, "a map", r)
-        return None
-    return as_json(loc, key, r)
-
-
-def env_ref(loc: Loc, key: str, r: Reporter) -> EnvRef | None:
-    """``env("NAME", "default")`` or ``{env: NAME, default: ...}``; None if ``loc`` is neither."""
-    v = loc.value
-    if isinstance(v, Call) and v.name == "env":
-        if v.kwargs.keys() - {"default"}:
-            bad = next(iter(v.kwargs.keys() - {"default"}))
-            r.report("NEX200", v.kwargs[bad].span, f"env() has no argument '{bad}'")
-        args = list(v.args) + ([v.kwargs["default"]] if "default" in v.kwargs else [])
-        if not 1 <= len(args) <= 2:
-            r.report("NEX201", loc.span, "env() takes a variable name and an optional default: env(\"NAME\", \"default\")")
-            return None
-        name = as_str(args[0], f"{key}: env name", r)
-        default = None
-        if len(args) == 2 and args[1].value is not None:
-            d = args[1].value
-            default = d if isinstance(d, str) else (str(d).lower() if isinstance(d, bool) else str(d))
-            if isinstance(d, (list, dict, Call)):
-                wrong_type(args[1], f"{key}: env default", "a scalar", r)
-                default = None
-        return EnvRef(span=loc.span, name=name, default=default) if name else None
-    if isinstance(v, dict) and "env" in v:
-        check_keys(loc, ("env", "default"), f"{key} (env reference)", r)
-        name = as_str(v["env"], f"{key}.env", r)
-        default = None
-        if "default" in v and v["default"].value is not None:
-            d = v["default"].value
-            default = d if isinstance(d, str) else (str(d).lower() if isinstance(d, bool) else str(d))
-        return EnvRef(span=loc.span, name=name, default=default) if name else None
-    return None
-
-
-def as_text(loc: Loc, key: str, r: Reporter) -> str | EnvRef | None:
-    """A string or an env reference."""
-    ref = env_ref(loc, key, r)
-    if ref is not None or (isinstance(loc.value, Call) and loc.value.name == "env"):
-        return ref
-    if isinstance(loc.value, dict) and "env" in loc.value:
-        return None
-    if isinstance(loc.value, str):
-        return loc.value
-    if isinstance(loc.value, Call):
-        unknown_call(loc, ("env",), r)
-        return None
-    wrong_type(loc, key, 'a string or env("NAME")', r)
-    return None
-
-
-def unknown_call(loc: Loc, allowed: tuple[str, ...], r: Reporter) -> None:
-    """Report a call of a function that is not allowed at this place (NEX204)."""
-    c: Call = loc.value
-    span = c.name_span or loc.span
-    guess = did_you_mean(c.name, allowed)
-    known = ("env", "file", "template", "python", "stdlib")
-    if c.name in known:
-        r.report("NEX204", span, f"{c.name}() is not allowed here; allowed: {', '.join(a + '()' for a in allowed)}")
-    else:
-        r.report("NEX204", span, f"unknown function '{c.name}'" + (f"; did you mean '{guess}'?" if guess else ""),
-                 fix=f"replace '{c.name}' with '{guess}'" if guess else None)
-
-
-def check_keys(loc: Loc, allowed: tuple[str, ...], where: str, r: Reporter,
-               aliases: dict[str, str] | None = None) -> dict[str, Loc]:
-    """Return the mapping with aliases applied; report unknown keys (NEX200) with did-you-mean."""
-    out: dict[str, Loc] = {}
-    if not isinstance(loc.value, dict):
-        return out
-    for k, v in loc.value.items():
-        key = (aliases or {}).get(k, k)
-        if key in allowed:
-            if key in out:
-                r.report("NEX207", loc.key_span(k), f"'{key}' is set twice in {where} (as '{k}')")
-            out[key] = v
-            continue
-        guess = did_you_mean(k, allowed)
-        r.report("NEX200", loc.key_span(k), f"unknown key '{k}' in {where}" + (f"; did you mean '{guess}'?" if guess else ""),
-                 notes=() if guess else (f"allowed keys: {', '.join(allowed)}",),
-                 fix=f"rename '{k}' to '{guess}'" if guess else None)
-    return out
-
-
-def _set(fields: dict, body: dict[str, Loc], key: str, conv: Callable[[Loc, str, Reporter], Any], r: Reporter,
-         target: str | None = None) -> None:
+def set_field(fields: dict, body: dict[str, Loc], key: str, conv: Callable[[Loc, str, Reporter], Any], r: Reporter,
+              target: str | None = None) -> None:
+    """``fields[target or key] = conv(body[key])`` when ``key`` is present and converts."""
     if key in body:
         val = conv(body[key], key, r)
         if val is not None:
@@ -254,33 +39,22 @@ def build_llm(name: str, name_span: Span | None, body: Loc, span: Span, r: Repor
     b = check_keys(body, LLM_KEYS, f"llm '{name}'", r)
     f: dict[str, Any] = {}
     for k in ("model", "base_url", "api_key"):
-        _set(f, b, k, as_text, r)
+        set_field(f, b, k, as_text, r)
     if "temperature" in b:
         ref = env_ref(b["temperature"], "temperature", r)
         f["temperature"] = ref if ref else as_float(b["temperature"], "temperature", r, minimum=0)
         if f["temperature"] is None:
             del f["temperature"]
-    _set(f, b, "top_p", lambda l, k, r: as_float(l, k, r, minimum=0, maximum=1), r)
-    _set(f, b, "max_tokens", lambda l, k, r: as_int(l, k, r, minimum=1), r)
-    _set(f, b, "timeout", lambda l, k, r: as_float(l, k, r, minimum=0), r)
-    _set(f, b, "max_retries", lambda l, k, r: as_int(l, k, r, minimum=0), r)
-    _set(f, b, "params", as_json_map, r)
+    set_field(f, b, "top_p", lambda l, k, r: as_float(l, k, r, minimum=0, maximum=1), r)
+    set_field(f, b, "max_tokens", lambda l, k, r: as_int(l, k, r, minimum=1), r)
+    set_field(f, b, "timeout", lambda l, k, r: as_float(l, k, r, minimum=0), r)
+    set_field(f, b, "max_retries", lambda l, k, r: as_int(l, k, r, minimum=0), r)
+    set_field(f, b, "params", as_json_map, r)
     if f.get("params") and not finite(f["params"]):
         r.report("NEX203", b["params"].span, f"llm '{name}': params hold NaN or infinity, which JSON cannot send",
                  fix="write finite numbers")
         del f["params"]
     return Llm(span=span, name=name, **f)
-
-
-def finite(value: Any) -> bool:
-    """Whether ``value`` (JSON-like) holds no NaN or infinite float."""
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, dict):
-        return all(finite(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return all(finite(v) for v in value)
-    return True
 
 
 def build_simulated(loc: Loc, key: str, r: Reporter) -> Binding | None:
@@ -351,13 +125,13 @@ def build_tool(name: str, name_span: Span | None, body: Loc, span: Span, r: Repo
     check_identifier(name, name_span or span, "tool", r)
     b = check_keys(body, TOOL_KEYS, f"tool '{name}'", r)
     f: dict[str, Any] = {}
-    _set(f, b, "description", as_str, r)
-    _set(f, b, "parameters", as_json_map, r)
-    _set(f, b, "returns", as_json_map, r)
-    _set(f, b, "binding", build_binding, r)
-    _set(f, b, "parallel", as_bool, r)
-    _set(f, b, "extra_kwargs", as_json_map, r)
-    _set(f, b, "lazy", as_bool, r)
+    set_field(f, b, "description", as_str, r)
+    set_field(f, b, "parameters", as_json_map, r)
+    set_field(f, b, "returns", as_json_map, r)
+    set_field(f, b, "binding", build_binding, r)
+    set_field(f, b, "parallel", as_bool, r)
+    set_field(f, b, "extra_kwargs", as_json_map, r)
+    set_field(f, b, "lazy", as_bool, r)
     if "parameters" in f and f["parameters"].get("type", "object") != "object":
         r.report("NEX203", b["parameters"].span, "a tool's parameters must be a JSON Schema of type 'object'")
         del f["parameters"]
@@ -381,7 +155,7 @@ def build_mcp(name: str, name_span: Span | None, body: Loc, span: Span, r: Repor
             r.report("NEX203", where, f"unknown MCP transport '{transport}'; use stdio, http or sse"
                      + (f" (did you mean '{guess}'?)" if guess else ""))
         return None
-    _set(f, b, "command", as_text, r)
+    set_field(f, b, "command", as_text, r)
     if "args" in b:
         items = as_list(b["args"], "args", r) or []
         f["args"] = tuple(x for x in (as_text(i, "args", r) for i in items) if x is not None)
@@ -389,12 +163,12 @@ def build_mcp(name: str, name_span: Span | None, body: Loc, span: Span, r: Repor
         if k in b:
             m = as_map(b[k], k, r) or {}
             f[k] = {kk: x for kk, x in ((kk, as_text(v, f"{k}.{kk}", r)) for kk, v in m.items()) if x is not None}
-    _set(f, b, "cwd", as_str, r)
-    _set(f, b, "url", as_text, r)
-    _set(f, b, "connect_timeout", lambda l, k, r: as_float(l, k, r, minimum=0), r)
-    _set(f, b, "call_timeout", lambda l, k, r: as_float(l, k, r, minimum=0), r)
-    _set(f, b, "include", as_str_list, r)
-    _set(f, b, "exclude", as_str_list, r)
+    set_field(f, b, "cwd", as_str, r)
+    set_field(f, b, "url", as_text, r)
+    set_field(f, b, "connect_timeout", lambda l, k, r: as_float(l, k, r, minimum=0), r)
+    set_field(f, b, "call_timeout", lambda l, k, r: as_float(l, k, r, minimum=0), r)
+    set_field(f, b, "include", as_str_list, r)
+    set_field(f, b, "exclude", as_str_list, r)
     if "deny" in b:
         items = as_list(b["deny"], "deny", r) or []
         deny = []
@@ -431,8 +205,8 @@ def build_skill(name: str, name_span: Span | None, body: Loc, span: Span, r: Rep
         r.report("NEX202", span, f"skill '{name}' needs a 'path' (the folder holding SKILL.md)")
         return None
     f: dict[str, Any] = {}
-    _set(f, b, "path", as_str, r)
-    _set(f, b, "description", as_str, r)
+    set_field(f, b, "path", as_str, r)
+    set_field(f, b, "description", as_str, r)
     return Skill(span=span, name=name, **f) if "path" in f else None
 
 
@@ -471,10 +245,10 @@ def build_prompt(loc: Loc, key: str, r: Reporter) -> Prompt | None:
             r.report("NEX202", loc.span, "a prompt needs exactly one of 'text' or 'file'")
             return None
         f: dict[str, Any] = {}
-        _set(f, b, "text", as_str, r)
-        _set(f, b, "file", as_str, r)
-        _set(f, b, "template", as_bool, r)
-        _set(f, b, "variables", as_str_list, r)
+        set_field(f, b, "text", as_str, r)
+        set_field(f, b, "file", as_str, r)
+        set_field(f, b, "template", as_bool, r)
+        set_field(f, b, "variables", as_str_list, r)
         if f.get("variables") and not f.get("template"):
             r.report("NEX203", b["variables"].span, "'variables' are only meaningful with 'template: true'")
         return Prompt(span=loc.span, **f) if ("text" in f or "file" in f) else None
@@ -505,8 +279,8 @@ def build_extension(loc: Loc, key: str, r: Reporter) -> Extension | None:
         r.report("NEX202", loc.span, "an extension needs 'import: module:Attr'")
         return None
     f: dict[str, Any] = {}
-    _set(f, b, "import", as_str, r, target="target")
-    _set(f, b, "params", as_json_map, r)
+    set_field(f, b, "import", as_str, r, target="target")
+    set_field(f, b, "params", as_json_map, r)
     if "kind" in b:
         kind = as_str(b["kind"], "kind", r)
         if kind not in EXTENSION_KINDS:
@@ -521,20 +295,20 @@ def build_agent(name: str, name_span: Span | None, body: Loc, span: Span, r: Rep
     check_identifier(name, name_span or span, "agent", r)
     b = check_keys(body, AGENT_KEYS, f"agent '{name}'", r, aliases=AGENT_ALIASES)
     f: dict[str, Any] = {}
-    _set(f, b, "description", as_str, r)
-    _set(f, b, "llm", build_name, r)
-    _set(f, b, "prompt", build_prompt, r)
+    set_field(f, b, "description", as_str, r)
+    set_field(f, b, "llm", build_name, r)
+    set_field(f, b, "prompt", build_prompt, r)
     if "tools" in b:
         f["tools"] = build_names(b["tools"], "tools", r)
     if "stop_tools" in b:
         f["stop_tools"] = build_names(b["stop_tools"], "stop_tools", r)
-    _set(f, b, "max_iterations", lambda l, k, r: as_int(l, k, r, minimum=1), r)
-    _set(f, b, "context_tokens", lambda l, k, r: as_int(l, k, r, minimum=1), r)
-    _set(f, b, "max_depth", lambda l, k, r: as_int(l, k, r, minimum=1), r)
-    _set(f, b, "tool_format", build_name, r)
-    _set(f, b, "parallel_tool_calls", as_bool, r)
-    _set(f, b, "storage_seed", as_json_map, r)
-    _set(f, b, "context", as_json_map, r)
+    set_field(f, b, "max_iterations", lambda l, k, r: as_int(l, k, r, minimum=1), r)
+    set_field(f, b, "context_tokens", lambda l, k, r: as_int(l, k, r, minimum=1), r)
+    set_field(f, b, "max_depth", lambda l, k, r: as_int(l, k, r, minimum=1), r)
+    set_field(f, b, "tool_format", build_name, r)
+    set_field(f, b, "parallel_tool_calls", as_bool, r)
+    set_field(f, b, "storage_seed", as_json_map, r)
+    set_field(f, b, "context", as_json_map, r)
     if "extensions" in b:
         items = as_list(b["extensions"], "extensions", r) or []
         f["extensions"] = tuple(e for e in (build_extension(i, "extensions", r) for i in items) if e is not None)
@@ -561,12 +335,12 @@ def build_document(doc: Loc, path: str, r: Reporter) -> SourceFile | None:
         if f["language_version"] and f["language_version"] > LANGUAGE_VERSION:
             r.report("NEX106", b["nex"].span, f"language version {f['language_version']} is newer than this nexc "
                                               f"supports ({LANGUAGE_VERSION})", fix=f"write nex: {LANGUAGE_VERSION}")
-    _set(f, b, "name", as_str, r)
+    set_field(f, b, "name", as_str, r)
     if "name" in f:
         check_identifier(f["name"], b["name"].span, "framework", r)
-    _set(f, b, "description", as_str, r)
-    _set(f, b, "metadata", as_json_map, r)
-    _set(f, b, "profile", build_name, r)
+    set_field(f, b, "description", as_str, r)
+    set_field(f, b, "metadata", as_json_map, r)
+    set_field(f, b, "profile", build_name, r)
     if "imports" in b:
         items = as_list(b["imports"], "imports", r) or []
         f["imports"] = tuple(Import(span=i.span, path=s) for i in items if (s := as_str(i, "imports", r)) is not None)
@@ -582,7 +356,7 @@ def build_document(doc: Loc, path: str, r: Reporter) -> SourceFile | None:
             if node is not None:
                 out.append(node)
         f[section] = tuple(out)
-    _set(f, b, "entry", build_name, r)
+    set_field(f, b, "entry", build_name, r)
     return SourceFile(span=doc.span, path=path, **{k: v for k, v in f.items() if v is not None})
 
 

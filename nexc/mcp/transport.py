@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from nexc.mcp.errors import McpUnavailable, debug_errlog
+
 
 class _TransportAdapter:
     """A ``Transport`` made from an async-context-manager factory (SSE, HTTP with headers)."""
@@ -22,8 +24,6 @@ class _TransportAdapter:
 
 def target(s, root_dir: str | None, resolve):
     """The ``mcp.Client`` argument for server ``s`` (``resolve`` reads ``env(...)`` values)."""
-    from nexc.runtime.mcp import McpUnavailable, debug_errlog
-
     if s.transport == "stdio":
         from mcp.client.stdio import StdioServerParameters, get_default_environment, stdio_client
 

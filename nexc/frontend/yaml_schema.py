@@ -1,9 +1,9 @@
 """The JSON Schema (draft 2020-12) of nexc YAML specs, generated from the IR and the builder's key tables.
 
 Field types come from the pydantic models of :mod:`nexc.ir.model`; which keys each block accepts
-comes from the tables of :mod:`nexc.frontend.build` (so a key added there and not here fails the
+comes from the tables of :mod:`nexc.frontend.keys` (so a key added there and not here fails the
 tests); descriptions of blocks are the models' docstrings. The committed copy is
-``specs/nexc.schema.json``; regenerate it with ``python -m nexc.ir.schema --write`` (``--check``
+``specs/nexc.schema.json``; regenerate it with ``python -m nexc.frontend.yaml_schema --write`` (``--check``
 exits 1 when it is stale). This module is never imported at CLI start-up.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from nexc.frontend import build
+from nexc.frontend import keys as build
 from nexc.ir.model import Agent, Binding, EnvRef, Extension, Framework, Limits, Llm, McpServer, Prompt, Skill, Tool
 
 SCHEMA_ID = "urn:nexc:schema:spec:1"
@@ -294,7 +294,7 @@ def modeline_ref(out_dir: str | Path) -> tuple[str, bool]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m nexc.ir.schema [--write | --check] [PATH]``: print, write or check the schema file."""
+    """``python -m nexc.frontend.yaml_schema [--write | --check] [PATH]``: print, write or check the schema file."""
     args = list(sys.argv[1:] if argv is None else argv)
     path = Path(next((a for a in args if not a.startswith("-")), SCHEMA_PATH))
     text = schema_text()
@@ -306,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     if "--check" in args:
         current = path.read_text(encoding="utf-8") if path.is_file() else None
         if current != text:
-            print(f"{path} is stale; run: python -m nexc.ir.schema --write", file=sys.stderr)
+            print(f"{path} is stale; run: python -m nexc.frontend.yaml_schema --write", file=sys.stderr)
             return 1
         return 0
     sys.stdout.write(text)

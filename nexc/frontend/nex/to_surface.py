@@ -1,5 +1,5 @@
 """Parse trees of ``.nex`` (from :mod:`~nexc.frontend.nex.fastparse` or from Lark: the same shape) →
-located values (:class:`Loc`) → surface IR, through :mod:`nexc.frontend.build`.
+located values (:class:`Loc`) → surface IR, through :mod:`nexc.frontend.surface_builder`.
 
 Everything about keys and types is checked by the builders; this module only knows the syntax: how a
 declaration header (tool signature, MCP transport, skill path, descriptions) maps onto the keys of
@@ -11,7 +11,8 @@ from typing import Any
 
 from nexc.diagnostics import Reporter
 from nexc.diagnostics.suggest import did_you_mean
-from nexc.frontend import build
+from nexc.frontend import coerce, keys
+from nexc.frontend import surface_builder as build
 from nexc.frontend.located import Call, Loc
 from nexc.frontend.nex.literals import decode_string, number_problem, parse_number
 from nexc.frontend.nex.signature import GENERICS, SCALARS, TYPE_NAMES, Param, TypeExpr, check_default, params_schema, type_schema
@@ -185,21 +186,21 @@ class Converter:
             return
         for c in d.children:
             if isinstance(c, str):
-                build.check_identifier(str(c), self.span(c), "framework", self.r)
+                keys.check_identifier(str(c), self.span(c), "framework", self.r)
                 self.fields["name"] = str(c)
             elif c.data == "string":
                 self.fields["description"] = self.string(c.children[0])
             else:
                 body = self.block(c, "the framework")
-                b = build.check_keys(body, FRAMEWORK_KEYS, "the framework", self.r)
+                b = coerce.check_keys(body, FRAMEWORK_KEYS, "the framework", self.r)
                 if "description" in b:
                     if "description" in self.fields:
                         self.r.report("NEX207", body.key_span("description"),
                                       "the framework's description is given in its header and again in its block")
                     else:
-                        build._set(self.fields, b, "description", build.as_str, self.r)
-                build._set(self.fields, b, "metadata", build.as_json_map, self.r)
-                build._set(self.fields, b, "profile", build.build_name, self.r)
+                        build.set_field(self.fields, b, "description", coerce.as_str, self.r)
+                build.set_field(self.fields, b, "metadata", coerce.as_json_map, self.r)
+                build.set_field(self.fields, b, "profile", build.build_name, self.r)
 
     def decl_import(self, d: Tree) -> None:
         s = d.children[0]

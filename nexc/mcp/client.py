@@ -17,20 +17,20 @@ exits, the HTTP session breaks) is reported as an error observation and started 
 call. Env refs (``env("NAME")``) are resolved when a server starts; values of ``env`` and ``headers``
 are never logged or written anywhere.
 
-The tool side (names, argument validation, observations) is :mod:`nexc.runtime.mcp_tools`.
+The tool side (names, argument validation, observations) is :mod:`nexc.mcp.tools`.
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import contextvars
-import os
-import sys
 import threading
 from typing import Any
 
-from nexc.analysis.mcp_names import SEP, exposed_name  # noqa: F401 - re-exported: one definition
-from nexc.runtime.tools import ToolError
+from nexc.mcp.names import SEP, exposed_name  # noqa: F401 - re-exported: one definition
+from nexc.mcp.errors import McpUnavailable, debug_errlog  # noqa: F401 - part of the client's interface
+from nexc.mcp.errors import describe_exc as _describe
+from nexc.mcp.errors import resolve as _resolve
 
 #: default deadline for starting a server and completing the handshake, seconds
 CONNECT_TIMEOUT = 10.0
@@ -38,24 +38,6 @@ CONNECT_TIMEOUT = 10.0
 STOP_TIMEOUT = 5.0
 
 _session: contextvars.ContextVar[McpSession | None] = contextvars.ContextVar("nexc_mcp_session", default=None)
-
-
-class McpUnavailable(ToolError):
-    """A server that cannot be reached (start failure, connect deadline, died)."""
-
-
-def _resolve(value: Any) -> Any:
-    if getattr(value, "kind", None) == "env":
-        got = os.environ.get(value.name)
-        return got if got is not None else value.default
-    return value
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-        return _describe(exc.exceptions[0])
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 # ------------------------------------------------------------------------------------- connection
@@ -79,7 +61,7 @@ class McpConnection:
         self.last_error: str | None = None
 
     def _target(self):
-        from nexc.runtime.mcp_transport import target
+        from nexc.mcp.transport import target
 
         return target(self.server, self.root_dir, _resolve)
 
@@ -309,18 +291,3 @@ def list_servers(servers, root_dir: str | None = None) -> dict[str, Any]:
 
     budget = max((s.connect_timeout or CONNECT_TIMEOUT) for s in servers) * 2 + 2 * STOP_TIMEOUT + 5
     return _in_thread(go, budget)
-
-
-def debug_errlog():
-    """Where stdio servers' stderr goes: ours with ``NEXC_DEBUG`` set, else nowhere."""
-    return sys.stderr if os.environ.get("NEXC_DEBUG") else _devnull()
-
-
-_null = None
-
-
-def _devnull():
-    global _null
-    if _null is None:
-        _null = open(os.devnull, "w")  # noqa: SIM115 - kept open for every server's stderr
-    return _null
