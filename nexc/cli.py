@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "build": "nexc.commands.build:build",
     "explain": "nexc.commands.explain:explain",
     "analyse": "nexc.commands.analyse:analyse",
+    "graph": "nexc.commands.graph:graph",
     "run": "nexc.commands.run:run",
     "formats": "nexc.commands.formats:formats",
     "convert-trajectory": "nexc.commands.formats:convert_trajectory",
