@@ -8,8 +8,9 @@
    the lowest node that uses them, unused ones onto the last row.
 3. **Long edges** get one dummy node per row they cross, so they take part in the ordering and are routed
    between the boxes.
-4. **Crossings**: barycentre sweeps, down then up, until the number of crossings stops falling; ties are
-   broken by name, then by id, so the result depends on nothing but the input.
+4. **Crossings**: rows start in name order; then barycentre sweeps, down then up, each followed by swaps
+   of neighbours that remove crossings (transposition), until the number of crossings stops falling;
+   ties are broken by name, then by id, so the result depends on nothing but the input.
 """
 from __future__ import annotations
 
@@ -148,6 +149,28 @@ def _sweep(rows: list[list[str]], nbrs: dict[str, list[str]], order: range, name
         rows[r][:] = [k[2] for k in sorted(keyed)]
 
 
+def _pair(u: str, v: str, nbrs: dict[str, list[str]], pos: dict[str, int]) -> int:
+    """Crossings between the links of ``u`` and of ``v`` into one neighbouring row, ``u`` left of ``v``."""
+    return sum(1 for a in nbrs[u] if a in pos for b in nbrs[v] if b in pos and pos[a] > pos[b])
+
+
+def _transpose(rows: list[list[str]], above: dict[str, list[str]], below: dict[str, list[str]]) -> None:
+    """Swap neighbours in a row while that removes crossings with the rows above and below it."""
+    for _ in range(4):
+        improved = False
+        for r, row in enumerate(rows):
+            pu = {n: i for i, n in enumerate(rows[r - 1])} if r > 0 else {}
+            pd = {n: i for i, n in enumerate(rows[r + 1])} if r + 1 < len(rows) else {}
+            for i in range(len(row) - 1):
+                u, v = row[i], row[i + 1]
+                now = _pair(u, v, above, pu) + _pair(u, v, below, pd)
+                if _pair(v, u, above, pu) + _pair(v, u, below, pd) < now:
+                    row[i], row[i + 1] = v, u
+                    improved = True
+        if not improved:
+            return
+
+
 def layout(nodes: list[str], edges: list[tuple[str, str]], names: dict[str, str] | None = None,
            sinks_last: set[str] | frozenset = frozenset()) -> Layout:
     """Rows and edge chains of the graph ``nodes``/``edges`` (ids; edges may repeat, loop or form cycles)."""
@@ -180,11 +203,11 @@ def layout(nodes: list[str], edges: list[tuple[str, str]], names: dict[str, str]
         lay.chains.append((tuple(chain), i in back))
     for r in rows:  # start in name order: where the sweeps find no better order, names decide
         r.sort(key=lambda n: (names.get(n, n), n))
-    down: dict[str, list[str]] = {n: [] for r in rows for n in r}
-    up: dict[str, list[str]] = {n: [] for r in rows for n in r}
+    above: dict[str, list[str]] = {n: [] for r in rows for n in r}
+    below: dict[str, list[str]] = {n: [] for r in rows for n in r}
     for a, b in pairs:
-        down[b].append(a)
-        up[a].append(b)
+        above[b].append(a)
+        below[a].append(b)
 
     def total(rs: list[list[str]]) -> int:
         return sum(crossings(rs[r], rs[r + 1], pairs) for r in range(len(rs) - 1))
@@ -193,8 +216,9 @@ def layout(nodes: list[str], edges: list[tuple[str, str]], names: dict[str, str]
     for _ in range(MAX_ROUNDS):
         if best_count == 0 or stale >= 2:
             break
-        _sweep(rows, down, range(1, height), names)
-        _sweep(rows, up, range(height - 2, -1, -1), names)
+        _sweep(rows, above, range(1, height), names)
+        _sweep(rows, below, range(height - 2, -1, -1), names)
+        _transpose(rows, above, below)
         count = total(rows)
         if count < best_count:
             best, best_count, stale = [list(r) for r in rows], count, 0

@@ -107,7 +107,8 @@ def _agent_lines(a: Agent, calls: str | None, reach: bool) -> list[Line]:
     skills = [e.name for e in a.tools if isinstance(e, SkillRef)]
     for label, items in (("tools", tools), ("mcp", mcp), ("stop", stops), ("skills", skills)):
         if items:
-            lines += [Line(t) for t in wrap_items(label, [printable(i) for i in dict.fromkeys(items)], MAX_CELLS)]
+            shown = [printable(i) for i in dict.fromkeys(items)]
+            lines += [Line(t) for t in wrap_items(label, shown, MAX_CELLS)]
     return lines
 
 
@@ -129,8 +130,8 @@ def build(fw: Framework, analysis: dict | None = None, lock: dict | None = None)
         tags = tuple(t for t, on in (("entry", name == fw.entry), ("unreachable", name not in set(reach)),
                                      ("cycle", name in in_cycle)) if on)
         tip = printable(a.name) + (f" — {printable(a.description)}" if a.description else "")
-        boxes.append(Box(ids[name], "agent", a.name, tuple(_agent_lines(a, _calls(per.get(name)), name in reach)),
-                         tags, tip))
+        lines = _agent_lines(a, _calls(per.get(name)), name in reach)
+        boxes.append(Box(ids[name], "agent", a.name, tuple(lines), tags, tip))
         links += [Link(ids[name], ids[c], "delegate") for c in graph[name]]
     used: dict[str, list[str]] = {}
     for name in order:
@@ -151,11 +152,15 @@ def build(fw: Framework, analysis: dict | None = None, lock: dict | None = None)
         elif wants_all:
             lines.append(Line("all its tools (not locked: nexc mcp lock)", "note"))
         mid = f"m{i}"
-        boxes.append(Box(mid, "mcp", srv.name, tuple(lines), () if sels else ("unused",), printable(srv.name)))
+        tags = () if sels else ("unused",)
+        boxes.append(Box(mid, "mcp", srv.name, tuple(lines), tags, printable(srv.name)))
         links += [Link(src, mid, "mcp") for src in used.get(srv.name, ())]
     depth = str(rep["depth"]) if rep.get("depth") is not None else "unbounded (cycle)"
-    header = [f"{printable(fw.name)}: {len(fw.agents)} agent{'s' * (len(fw.agents) != 1)}, entry {printable(fw.entry)}",
-              f"worst case {_calls(rep.get('worst_case_llm_calls'), status)} LLM calls per run · depth {depth}"]
-    header += [cut("delegation cycle: " + (" ↔ ".join(printable(n) for n in c) if len(c) > 1
-                                          else f"{printable(c[0])} → itself"), 100) for c in rep.get("cycles", ())]
+    plural = "s" * (len(fw.agents) != 1)
+    calls = _calls(rep.get("worst_case_llm_calls"), status)
+    header = [f"{printable(fw.name)}: {len(fw.agents)} agent{plural}, entry {printable(fw.entry)}",
+              f"worst case {calls} LLM calls per run · depth {depth}"]
+    for c in rep.get("cycles", ()):
+        ring = " ↔ ".join(printable(n) for n in c) if len(c) > 1 else f"{printable(c[0])} → itself"
+        header.append(cut("delegation cycle: " + ring, 100))
     return Picture(fw.name, tuple(header), tuple(boxes), tuple(links))

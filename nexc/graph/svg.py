@@ -89,8 +89,8 @@ def render_scene(pic: Picture, scene: Scene) -> str:
         cls = "link " + r.kind + (" back" if r.reversed else "")
         marker = ("marker-start", "arrow-back") if r.reversed else (
             "marker-end", "arrow-mcp" if r.kind == "mcp" else "arrow")
-        out.append(f'<path class="{cls}" data-from="{r.src}" data-to="{r.dst}" d="{_path(r.points, r.curves)}" '
-                   f'{marker[0]}="url(#{marker[1]})"/>')
+        out.append(f'<path class="{cls}" data-from="{r.src}" data-to="{r.dst}" '
+                   f'd="{_path(r.points, r.curves)}" {marker[0]}="url(#{marker[1]})"/>')
     for n in scene.loops:
         b = scene.rects[n]
         x, y0, y1, ext = b.x + b.w, b.y + b.h * 0.3, b.y + b.h * 0.3 + 22, LOOP_W - 6
@@ -109,8 +109,8 @@ def render_scene(pic: Picture, scene: Scene) -> str:
         for ln in box.lines:
             y += LINE_H[ln.style]
             base = y - (LINE_H[ln.style] - FONT[ln.style]) / 2 - 2
-            out.append(f'<text class="{ln.style}" x="{num(b.x + PAD_X)}" y="{num(base)}" xml:space="preserve">'
-                       f"{xml_escape(ln.text)}</text>")
+            out.append(f'<text class="{ln.style}" x="{num(b.x + PAD_X)}" y="{num(base)}" '
+                       f'xml:space="preserve">{xml_escape(ln.text)}</text>')
         out.append("</g>")
     out.append("</g>")
     out.append("</svg>")

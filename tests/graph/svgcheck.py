@@ -27,7 +27,8 @@ class SvgBox:
 
 def text_px(s: str, size: float) -> float:
     """Width of ``s`` in a monospace font of ``size`` px (independent of nexc's own estimate)."""
-    cells = sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+    cells = sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+                for c in s)
     return cells * EM * size
 
 
@@ -40,7 +41,8 @@ def parse(svg: str):
         if "box" not in cls:
             continue
         r = g.find("s:rect", NS)
-        texts = [(t.get("class"), float(t.get("x")), float(t.get("y")), t.text or "") for t in g.findall("s:text", NS)]
+        texts = [(t.get("class"), float(t.get("x")), float(t.get("y")), t.text or "")
+                 for t in g.findall("s:text", NS)]
         boxes.append(SvgBox(g.get("id"), cls, float(r.get("x")), float(r.get("y")), float(r.get("width")),
                             float(r.get("height")), texts, g.find("s:title", NS).text or ""))
     paths = [p for p in root.iter("{http://www.w3.org/2000/svg}path") if "link" in (p.get("class") or "")]
@@ -66,7 +68,8 @@ def sample(d: str, steps: int = 12) -> list[tuple[float, float]]:
             c1, c2, end = [(float(tokens[i + k]), float(tokens[i + k + 1])) for k in (1, 3, 5)]
             for s in range(1, steps + 1):
                 t = s / steps
-                pts.append(tuple((1 - t) ** 3 * p0 + 3 * (1 - t) ** 2 * t * p1 + 3 * (1 - t) * t * t * p2 + t ** 3 * p3
+                u = 1 - t
+                pts.append(tuple(u ** 3 * p0 + 3 * u * u * t * p1 + 3 * u * t * t * p2 + t ** 3 * p3
                                  for p0, p1, p2, p3 in zip(cur, c1, c2, end)))
             cur = end
             i += 7

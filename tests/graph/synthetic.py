@@ -40,7 +40,8 @@ def hierarchy34() -> Framework:
         if j % 9 == 0:
             extra += (SkillRef(name="citation"),)
         subs = [w] if j == 3 else []
-        agents.append(agent(w, subs=subs, tools=["read_file", "write_file", "search"][: 1 + j % 3], extra=extra,
+        tools = ["read_file", "write_file", "search"][: 1 + j % 3]
+        agents.append(agent(w, subs=subs, tools=tools, extra=extra,
                             description=f"Worker number {j} does one part of the job",
                             limits=Limits(max_iterations=5 + j, max_depth=2 if j == 3 else None)))
     return Framework(name="big_team", agents=tuple(agents), entry="director",
@@ -67,8 +68,9 @@ def cycles() -> Framework:
 
 
 #: names with everything that breaks naive SVG, DOT or Mermaid writers
-HOSTILE = ['say "hi"', "a<b>&c", "line1\nline2", "smörgåsbord ✓ 数据", "back\\slash\\", "semi;colon #1 `tick`",
-           "ctl\x07\x1b", "--comment-- ]] }}", "<script>alert(1)</script>", "a\u202eb"]
+HOSTILE = ['say "hi"', "a<b>&c", "line1\nline2", "smörgåsbord ✓ 数据", "back\\slash\\",
+           "semi;colon #1 `tick`", "ctl\x07\x1b", "--comment-- ]] }}", "<script>alert(1)</script>",
+           "a\u202eb"]
 
 
 def hostile() -> Framework:
@@ -77,6 +79,6 @@ def hostile() -> Framework:
     for i, n in enumerate(HOSTILE):
         subs = [HOSTILE[i + 1]] if i + 1 < len(HOSTILE) else [HOSTILE[0]]
         agents.append(agent(n, subs=subs, description=f'desc of {n} with "quotes" & <tags>',
-                            extra=(McpSelection(server='srv"<&>', tools=("t\"1", "t<2>")),) if i == 0 else ()))
+                            extra=(McpSelection(server='srv"<&>', tools=('t"1', "t<2>")),) if i == 0 else ()))
     return Framework(name='fw "<&>"\n', entry=HOSTILE[0], agents=tuple(agents),
                      mcp_servers=(McpServer(name='srv"<&>', transport="stdio", command="x"),))

@@ -84,7 +84,8 @@ def test_worst_case_numbers_are_nexc_analyse_s(monkeypatch):
     assert svg == render(res.framework, "svg")
 
 
-@pytest.mark.parametrize("make", [synthetic.hierarchy34, synthetic.fanout34, synthetic.cycles, synthetic.hostile])
+@pytest.mark.parametrize("make", [synthetic.hierarchy34, synthetic.fanout34, synthetic.cycles,
+                                  synthetic.hostile])
 def test_synthetic_pictures_are_readable(make):
     fw = make()
     svg = render(fw, "svg")
