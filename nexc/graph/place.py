@@ -148,7 +148,8 @@ def place(pic: Picture) -> Scene:
         left[n] += shift
     rects = {n: Rect(left[n], row_top[lay.row_of[n]], *size[n]) for n in size}
     right = max([left[n] + slot[n] for n in left] + [MARGIN + header_w], default=MARGIN)
-    scene = Scene(right + MARGIN, max(y - GAP_Y + MARGIN, MARGIN * 2), header_y, rects, loops=list(lay.loops))
+    bottom = y - GAP_Y if lay.rows else y
+    scene = Scene(right + MARGIN, bottom + MARGIN, header_y, rects, loops=list(lay.loops))
     # ports: links leave and enter their boxes spread along the edge, ordered by where they go
     outs: dict[str, list[tuple]] = {}
     ins: dict[str, list[tuple]] = {}

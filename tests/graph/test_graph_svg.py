@@ -135,3 +135,25 @@ def test_hostile_names_are_escaped_in_svg():
             assert g.get("data-name") == names[g.get("id")].texts[0][3]
     for b in boxes:  # element ids are nexc's own, never user text
         assert b.id[0] in "am" and b.id[1:].isdigit()
+
+
+def test_long_names_are_cut_in_the_box_and_whole_in_its_tooltip():
+    from nexc.ir.model import Agent, Framework
+
+    name, desc = "n" * 200, "d" * 500
+    fw = Framework(name="long", entry=name, agents=(Agent(name=name, description=desc), Agent(name="b" * 90)))
+    boxes = check_readable(render(fw, "svg"))
+    first = next(b for b in boxes if "entry" in b.classes)
+    assert first.texts[0][3] == "n" * 45 + "…" and first.title == f"{name} — {desc}"
+
+
+@pytest.mark.parametrize("agents", [0, 1])
+def test_tiny_frameworks(agents):
+    from nexc.ir.model import Agent, Framework
+
+    fw = Framework(name="tiny", entry="a", agents=(Agent(name="a"),) * agents)
+    root, boxes, _ = parse(render(fw, "svg"))
+    assert len(boxes) == agents
+    height = float(root.get("height"))
+    assert all(float(t.get("y")) < height for t in root.iter("{http://www.w3.org/2000/svg}text"))
+    check_readable(render(fw, "svg"))

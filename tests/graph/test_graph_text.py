@@ -7,6 +7,8 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nexc.graph import render
 from nexc.graph.model import build
@@ -144,3 +146,30 @@ def test_every_format_is_deterministic_and_names_every_example_agent(fmt, monkey
 def test_unknown_format_is_refused():
     with pytest.raises(ValueError, match="unknown graph format 'png'.*svg"):
         render(synthetic.cycles(), "png")
+
+
+_chars = st.characters(exclude_categories=())  # surrogates and control characters too
+_names = st.lists(st.text(_chars, min_size=1, max_size=24), min_size=1, max_size=6, unique=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_names, st.data())
+def test_any_names_give_parseable_svg_dot_and_mermaid(names, data):
+    """Whatever the names (any unicode, control characters, surrogates), SVG parses as XML, DOT lexes by
+    Graphviz's rules with the labels intact, and every Mermaid node line is one well-formed label."""
+    import xml.etree.ElementTree as ET
+
+    from nexc.ir.model import Agent, AgentRef, Framework
+
+    subs = {n: data.draw(st.lists(st.sampled_from(names), max_size=3, unique=True)) for n in names}
+    fw = Framework(name=names[0], entry=names[0],
+                   agents=tuple(Agent(name=n, description=n, tools=tuple(AgentRef(name=s) for s in subs[n]))
+                                for n in names))
+    pic = build(fw)
+    ET.fromstring(render(fw, "svg").encode("utf-8"))
+    toks = dot_tokens(render(fw, "dot"))
+    labels = [dot_label_lines(toks[k + 4][1:]) for k in range(1, len(toks) - 4)
+              if toks[k - 1] == ";" and toks[k + 1:k + 3] == ["[", "label"]]
+    assert labels == [[ln.text for ln in b.lines] for b in pic.boxes]
+    nodes = [ln for ln in render(fw, "mermaid").splitlines() if _MERMAID_NODE.match(ln)]
+    assert len(nodes) == len(pic.boxes)
