@@ -2,7 +2,7 @@
 
 :func:`build` turns a resolved :class:`~nexc.ir.model.Framework` into a :class:`Picture`: one box per
 agent (name, description, tool-call format, limits, worst-case LLM calls, tools, stop tools, skills, MCP
-selections) and per MCP server (transport and the tools it offers: the lockfile's list, filtered by the
+selections, middleware and other extensions) and per MCP server (transport and the tools it offers: the lockfile's list, filtered by the
 server's include/exclude/deny, when the server is locked; else the tools the agents name), and the links
 between them (delegation, MCP use). The worst-case numbers come from :mod:`nexc.analysis` — the report of
 ``nexc analyse`` when the caller has one, else :func:`summary`, which calls the same functions.
@@ -105,7 +105,11 @@ def _agent_lines(a: Agent, calls: str | None, reach: bool) -> list[Line]:
            for e in a.tools if isinstance(e, McpSelection) for t in (e.tools or ("*",))]
     mcp = [m for m in mcp if m not in stops]
     skills = [e.name for e in a.tools if isinstance(e, SkillRef)]
-    for label, items in (("tools", tools), ("mcp", mcp), ("stop", stops), ("skills", skills)):
+    plugged = {}
+    for x in a.extensions:  # middleware, hooks, tracers: the class or function name
+        plugged.setdefault(x.kind, []).append(x.target.replace(":", ".").rsplit(".", 1)[-1])
+    groups = [("tools", tools), ("mcp", mcp), ("stop", stops), ("skills", skills)] + sorted(plugged.items())
+    for label, items in groups:
         if items:
             shown = [printable(i) for i in dict.fromkeys(items)]
             lines += [Line(t) for t in wrap_items(label, shown, MAX_CELLS)]
@@ -113,9 +117,14 @@ def _agent_lines(a: Agent, calls: str | None, reach: bool) -> list[Line]:
 
 
 def build(fw: Framework, analysis: dict | None = None, lock: dict | None = None) -> Picture:
-    """The picture of ``fw``; ``analysis`` is ``nexc analyse``'s report (or :func:`summary`'s), ``lock``
-    the MCP lockfile's server → tool declarations."""
+    """The picture of ``fw``; ``analysis`` is ``nexc analyse``'s report (or :func:`summary`'s, or what
+    :func:`~nexc.analysis.cost.worst_case_calls` returns), ``lock`` the MCP lockfile's server → tool
+    declarations."""
     rep = analysis if analysis is not None else summary(fw)
+    if "calls" in rep and isinstance(rep.get("agents"), dict):  # worst_case_calls() itself
+        rep = {"worst_case_llm_calls": rep["calls"], "worst_case_status": rep.get("status", "bounded"),
+               "agents": [{"name": n, "worst_case_llm_calls": v} for n, v in rep["agents"].items()],
+               "depth": depth_and_fanout(fw)["depth"], "cycles": cycles(delegation_graph(fw))}
     per = {a["name"]: a.get("worst_case_llm_calls") for a in rep.get("agents", ())}
     status = rep.get("worst_case_status", "bounded")
     reach = reachable(fw)

@@ -156,6 +156,10 @@ def test_real_nexau_and_nexa4a_configs(shared_dir, rel, kind):
     assert {b.texts[0][3] for b in boxes if "agent" in b.classes} == {a.name for a in fw.agents}
     for fmt in ("dot", "mermaid", "html"):
         assert all(a.name in render(fw, fmt) for a in fw.agents)
+    texts = {b.texts[0][3]: " ".join(t[3] for t in b.texts) for b in boxes}
+    for a in fw.agents:  # middleware by class name, e.g. NexDR's TodoAndContinueMiddleware
+        for x in a.extensions:
+            assert x.target.replace(":", ".").rsplit(".", 1)[-1] in texts[a.name], (a.name, x.target)
 
 
 def test_from_through_the_cli_on_real_configs(shared_dir, tmp_path):

@@ -82,6 +82,9 @@ def test_worst_case_numbers_are_nexc_analyse_s(monkeypatch):
     for a in rep["agents"]:
         assert f"worst case {a['worst_case_llm_calls']:,} LLM calls<" in svg
     assert svg == render(res.framework, "svg")
+    from nexc.analysis.cost import worst_case_calls
+
+    assert render(res.framework, "svg", worst_case_calls(res.framework)) == svg
 
 
 @pytest.mark.parametrize("make", [synthetic.hierarchy34, synthetic.fanout34, synthetic.cycles,
