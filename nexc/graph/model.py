@@ -2,9 +2,9 @@
 
 :func:`build` turns a resolved :class:`~nexc.ir.model.Framework` into a :class:`Picture`: one box per
 agent (name, description, tool-call format, limits, worst-case LLM calls, tools, stop tools, skills, MCP
-selections, middleware and other extensions) and per MCP server (transport and the tools it offers: the lockfile's list, filtered by the
-server's include/exclude/deny, when the server is locked; else the tools the agents name), and the links
-between them (delegation, MCP use). The worst-case numbers come from :mod:`nexc.analysis` — the report of
+selections, middleware and other extensions) and per MCP server (transport and the tools it offers: the
+lockfile's list, filtered by the server's include/exclude/deny, when the server is locked; else the tools
+the agents name), and the links between them (delegation, MCP use). The worst-case numbers come from :mod:`nexc.analysis` — the report of
 ``nexc analyse`` when the caller has one, else :func:`summary`, which calls the same functions.
 Every string in a box has been through :func:`nexc.graph.text.printable`.
 """
@@ -138,7 +138,8 @@ def build(fw: Framework, analysis: dict | None = None, lock: dict | None = None)
         a = fw.agent(name)
         tags = tuple(t for t, on in (("entry", name == fw.entry), ("unreachable", name not in set(reach)),
                                      ("cycle", name in in_cycle)) if on)
-        tip = printable(a.name) + (f" — {printable(a.description)}" if a.description else "")
+        desc = " ".join(a.description.split())
+        tip = printable(a.name) + (f" — {printable(desc)}" if desc else "")
         lines = _agent_lines(a, _calls(per.get(name)), name in reach)
         boxes.append(Box(ids[name], "agent", a.name, tuple(lines), tags, tip))
         links += [Link(ids[name], ids[c], "delegate") for c in graph[name]]
