@@ -4,8 +4,9 @@
 agent (name, description, tool-call format, limits, worst-case LLM calls, tools, stop tools, skills, MCP
 selections, middleware and other extensions) and per MCP server (transport and the tools it offers: the
 lockfile's list, filtered by the server's include/exclude/deny, when the server is locked; else the tools
-the agents name), and the links between them (delegation, MCP use). The worst-case numbers come from :mod:`nexc.analysis` — the report of
-``nexc analyse`` when the caller has one, else :func:`summary`, which calls the same functions.
+the agents name), and the links between them (delegation, MCP use). The worst-case numbers come from
+:mod:`nexc.analysis` — the report of ``nexc analyse`` when the caller has one, else :func:`summary`,
+which calls the same functions.
 Every string in a box has been through :func:`nexc.graph.text.printable`.
 """
 from __future__ import annotations
