@@ -51,6 +51,7 @@ _HELP = {
     "dataset": "Build supervised fine-tuning datasets from trajectories.",
     "mcp": "MCP servers: lock their tool lists for offline checks.",
     "train": "Fine-tune a model on a nexc dataset (needs the train extra).",
+    "graph": "Draw the agent hierarchy as SVG, HTML, DOT or Mermaid.",
     "a4a": "Write an agent framework from a description, repaired until it compiles.",
     "gap": "GAP: sample problem types, synthesise queries for a framework.",
 }
