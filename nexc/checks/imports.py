@@ -151,6 +151,11 @@ def check(fw, r, ctx) -> None:
     before = set(sys.modules)
     sys.path.insert(0, root)
     importlib.invalidate_caches()
+    from nexc.runtime.tools import claim_namespace  # the check imports exactly as the runtime will
+
+    for top in tops:
+        if top not in sys.modules:
+            claim_namespace(root, top)
     try:
         for t in fw.tools:
             b = t.binding

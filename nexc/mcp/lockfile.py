@@ -29,7 +29,6 @@ from pathlib import Path
 
 from nexc.diagnostics import Reporter
 from nexc.ir.base import Span
-from nexc.mcp.errors import describe, resolve
 from nexc.version import MCP_LOCK_VERSION
 
 LOCKFILE = "nexc.mcp.lock.json"
@@ -69,7 +68,7 @@ def load_entries(root_dir: Path, reporter: Reporter | None = None) -> dict[str, 
     def bad(why: str) -> dict:
         if reporter is not None:
             reporter.report("NEX417", Span.point(shown), f"MCP lockfile '{shown}' {why}",
-                            fix='write {"version": MCP_LOCK_VERSION, "servers": {"NAME": {"tools": [{"name": "…"}]}}}')
+                            fix='write {"version": 1, "servers": {"NAME": {"tools": [{"name": "…"}]}}}')
         return {}
 
     try:
@@ -124,6 +123,8 @@ def lock_names(lock: dict[str, list[dict]]) -> dict[str, list[str]]:
 def missing_command(srv, root_dir: str | Path) -> str | None:
     """Why the stdio server ``srv`` cannot be started, found before starting it: no command, a command
     that is not on ``PATH``, a path that is not an executable file. ``None`` when it may start."""
+    from nexc.mcp.errors import resolve  # errors imports the runtime's ToolError: not at lint start-up
+
     if srv.transport != "stdio":
         return None
     command = resolve(srv.command)
@@ -148,6 +149,7 @@ def lock_data(fw, root_dir: str | Path, only: tuple[str, ...] = ()) -> tuple[dic
     """``(lock document, {server: error})`` for the framework's MCP servers (listed concurrently, each
     started once and stopped before this returns)."""
     from nexc.mcp.client import list_servers
+    from nexc.mcp.errors import describe
     from nexc.mcp.tools import decl
 
     wanted = [s for s in sorted(fw.mcp_servers, key=lambda s: s.name) if not only or s.name in only]

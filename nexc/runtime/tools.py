@@ -82,6 +82,23 @@ def _under(mod: Any, root_dir: str) -> bool:
     return any(os.path.realpath(p).startswith(real + os.sep) for p in [f, *paths] if p)
 
 
+def claim_namespace(root_dir: str, top: str) -> None:
+    """Make the folder ``root_dir/top`` (a package without ``__init__.py``) the module ``top``.
+
+    Python's path finder prefers a regular module anywhere on ``sys.path`` (another framework's
+    ``tools.py``) to a namespace folder, even one earlier on the path; the framework's own folder must win.
+    """
+    folder = os.path.join(root_dir, top)
+    if not os.path.isdir(folder) or os.path.exists(os.path.join(folder, "__init__.py")):
+        return
+    import importlib.machinery
+    import importlib.util
+
+    spec = importlib.machinery.ModuleSpec(top, None, is_package=True)
+    spec.submodule_search_locations = [folder]
+    sys.modules[top] = importlib.util.module_from_spec(spec)
+
+
 def import_target(target: str, root_dir: str | None = None) -> Any:
     """``"package.module:attr.sub"`` → the object, found in ``root_dir`` first.
 
@@ -105,6 +122,8 @@ def import_target(target: str, root_dir: str | None = None) -> Any:
             for n in saved:
                 del sys.modules[n]
             importlib.invalidate_caches()
+        if top not in sys.modules:
+            claim_namespace(root_dir, top)
     try:
         obj: Any = importlib.import_module(mod_name)
         for part in attr.split("."):

@@ -251,3 +251,33 @@ def test_two_frameworks_with_a_tools_module_of_the_same_name_each_get_their_own(
         with FakeOpenAI(handle) as url:
             outs.append(fw.run("go", base_url=url, api_key="k").output)
     assert outs == ["alpha", "beta"]
+
+
+def test_a_tools_folder_without_init_wins_over_another_frameworks_tools_module(tmp_path):
+    """A namespace folder ``tools/`` of the framework must not lose to a regular ``tools.py`` imported earlier
+    from another framework (Python's path finder prefers regular modules anywhere on sys.path)."""
+    import nexc
+    from nexc.pipeline import compile_path
+    from nexc.testing import FakeOpenAI, call, reply
+
+    first = tmp_path / "fw0"
+    first.mkdir()
+    (first / "tools.py").write_text("def say() -> str:\n    return 'module'\n")
+    second = tmp_path / "fw1"
+    (second / "tools").mkdir(parents=True)
+    (second / "tools" / "speech.py").write_text("def say() -> str:\n    return 'namespace'\n")
+    outs = []
+    for d, target in ((first, "tools:say"), (second, "tools.speech:say")):
+        (d / "s.nex").write_text(f'nex 1\nllm m {{ model = "fake" }}\ntool say() -> str "Say." = python "{target}"\n'
+                                 'agent a {\n  llm = m\n  prompt = "p"\n  tools = [say]\n}\n')
+        res = compile_path(d / "s.nex", options={"check_imports": True})
+        assert not [x for x in res.reporter.sorted() if x.code == "NEX407"], res.reporter.sorted()
+        fw = nexc.load(d / "s.nex")
+
+        def handle(req):
+            tool = [m for m in req.messages if m["role"] == "tool"]
+            return reply(tool[-1]["content"]) if tool else reply(tool_calls=[call("say", {})])
+
+        with FakeOpenAI(handle) as url:
+            outs.append(fw.run("go", base_url=url, api_key="k").output)
+    assert outs == ["module", "namespace"]
