@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "explain": "nexc.commands.explain:explain",
     "analyse": "nexc.commands.analyse:analyse",
     "graph": "nexc.commands.graph:graph",
+    "view": "nexc.commands.view:view",
     "run": "nexc.commands.run:run",
     "formats": "nexc.commands.formats:formats",
     "convert-trajectory": "nexc.commands.formats:convert_trajectory",

@@ -1,4 +1,4 @@
-"""Progress on stderr and ``metrics.jsonl`` (main process only; no torch)."""
+"""Progress on stderr, ``metrics.jsonl`` and its plot ``loss.svg`` (main process only; no torch)."""
 from __future__ import annotations
 
 import json
@@ -6,6 +6,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any, TextIO
+
+from nexc.pages.plots import write_loss_svg
 
 
 def _clock(seconds: float) -> str:
@@ -61,13 +63,17 @@ class Progress:
         if self.metrics is not None:
             self.metrics.write(json.dumps(rec) + "\n")
             self.metrics.flush()
+            if now - getattr(self, "_svg_t", -1e9) > 30:  # loss.svg next to metrics.jsonl, at most twice a minute
+                self._svg_t = now
+                write_loss_svg(self.output_dir)
         if self.show:
             print(f"step {step}/{self.total}  loss {loss:.4f}  lr {lr:.3g}  tok/s {tps:,.0f}  "
                   f"elapsed {_clock(now - self.t0)}  eta {_clock(eta)}", file=self.stream, flush=True)
         return rec
 
     def close(self) -> None:
-        """Close ``metrics.jsonl``."""
+        """Close ``metrics.jsonl`` and draw ``loss.svg`` from it (loss and learning rate by step)."""
         if self.metrics is not None:
             self.metrics.close()
             self.metrics = None
+            write_loss_svg(self.output_dir)
