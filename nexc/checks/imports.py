@@ -9,14 +9,12 @@ not see each other's.
 """
 from __future__ import annotations
 
+from nexc.runtime.tools import INJECTED  # the check must agree with what the runtime fills in
 from nexc.source import display_path
 
 import importlib
 import inspect
 import sys
-
-#: Parameters the runtime passes itself when a function declares them (NexAU semantics).
-RUNTIME_INJECTED = ("agent_state", "global_storage")
 
 
 class MissingName(ImportError):
@@ -85,7 +83,7 @@ def signature_problems(fn, parameters: dict) -> list[str]:
     names = {p.name for p in params if p.kind is not p.POSITIONAL_ONLY}
     out = []
     for p in params:
-        if p.name in RUNTIME_INJECTED or p.default is not p.empty:
+        if p.name in INJECTED or p.default is not p.empty:
             continue
         if p.kind is p.POSITIONAL_ONLY:
             out.append(f"parameter '{p.name}' is positional-only; tools are called with keyword arguments")

@@ -25,7 +25,6 @@ the model, never crashes.
 """
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import functools
 import importlib
@@ -33,9 +32,15 @@ import inspect
 import json
 import os
 import sys
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
+#: The one list of the parameters the runtime injects (see "Injection" above). ``nexc lint --check-imports``
+#: (``nexc.checks.imports``) and NexAU's reserved names (``nexc.frontend.nexau.toolset``) are spelled from it.
+#: This module imports only light standard-library modules at its top (asyncio and the thread pool are
+#: imported where a call runs) so that lint can read this list without loading the runtime's machinery.
 INJECTED = ("global_storage", "run_context")
 #: the attribute :func:`nonblocking` sets on a function
 NONBLOCKING = "__nexc_nonblocking__"
@@ -284,6 +289,8 @@ def thread_pool(workers: int) -> ThreadPoolExecutor:
     """The process-wide pool for sync tools (one per size)."""
     pool = _pools.get(workers)
     if pool is None:
+        from concurrent.futures import ThreadPoolExecutor
+
         pool = _pools[workers] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nexc-tool")
     return pool
 
@@ -292,6 +299,8 @@ async def call_function(tool: ToolImpl, args: dict, ctx: ToolContext, pool: Thre
                         timeout: float | None, inline_ok: bool = True) -> Any:
     """Run a python tool with ``args`` (plus injected parameters); return what it returned (the
     profile makes the observation text of it)."""
+    import asyncio
+
     if tool.fn is None:
         tool.resolve()
         if tool.fn is None:

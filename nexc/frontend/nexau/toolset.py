@@ -12,6 +12,7 @@ from nexc.frontend.nexau.files import child_path, is_package_resource, outside_p
 from nexc.ir.base import Span
 from nexc.ir.model import Binding, McpServer, Skill
 from nexc.ir.surface import Name, SurfaceTool
+from nexc.runtime.tools import INJECTED
 
 if TYPE_CHECKING:
     from nexc.frontend.nexau.loader import Loader
@@ -25,7 +26,8 @@ SUB_AGENT_KEYS = ("name", "config_path", "source_id")
 SKILL_KEYS = ("name", "path", "source_id")
 MCP_KEYS = ("name", "type", "command", "args", "env", "url", "headers", "timeout", "disable_parallel", "permissions",
             "tool_permissions", "auth", "source_id", "description")
-RESERVED_KWARGS = ("agent_state", "global_storage", "ctx")
+#: NexAU's reserved parameter names: what the nexc runtime injects, plus the two NexAU itself passes.
+RESERVED_KWARGS = INJECTED + ("agent_state", "ctx")
 
 
 class AgentToolset:
