@@ -35,7 +35,7 @@ def read_report(text: str) -> list[dict]:
         data = json.loads(text)
         items = data if isinstance(data, list) else [data]
     except ValueError:
-        for line in text.splitlines():
+        for line in text.split("\n"):
             try:
                 obj = json.loads(line)
             except ValueError:
@@ -85,9 +85,9 @@ def from_record(rec: dict) -> dict | None:
 def _pretty(m: Any) -> list[str]:
     if isinstance(m, dict) and isinstance(m.get("content"), str):
         head = {k: v for k, v in m.items() if k != "content"}
-        return json.dumps(head, ensure_ascii=False, sort_keys=True).splitlines() + ["content:"] + \
-            m["content"].splitlines()
-    return json.dumps(m, ensure_ascii=False, sort_keys=True, indent=1, default=str).splitlines()
+        return json.dumps(head, ensure_ascii=False, sort_keys=True).split("\n") + ["content:"] + \
+            m["content"].split("\n")  # newlines only: U+2028 and friends stay inside their line
+    return json.dumps(m, ensure_ascii=False, sort_keys=True, indent=1, default=str).split("\n")
 
 
 def diff(now: list, recorded: list) -> tuple[int | None, list[list[str]]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from importlib import resources
 from typing import Any
 
@@ -33,6 +34,16 @@ def esc(value: Any) -> str:
     # lone surrogates (surrogateescape text from a trajectory) cannot be written as UTF-8
     text = text.encode("utf-8", "replace").decode("utf-8") if _has_surrogate(text) else text
     return html.escape(text, quote=True)
+
+
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def esc_xml(value: Any) -> str:
+    """:func:`esc` for XML (SVG): characters XML 1.0 cannot hold (control characters, lone surrogates) become
+    U+FFFD."""
+    text = value if isinstance(value, str) else "" if value is None else str(value)
+    return html.escape(_XML_BAD.sub("\ufffd", text), quote=True)
 
 
 def _has_surrogate(text: str) -> bool:

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from nexc.pages.html import esc
+from nexc.pages.html import esc_xml as esc
 
 PALETTE = ("#2b5fd9", "#d9622b", "#1f8a5b", "#8a4fd1", "#c62e2e", "#5c667a")
 _FONT = 'font-size="11" fill="#1d2433"'
@@ -42,16 +42,17 @@ def label(v: float) -> str:
 def ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     """Round tick values covering ``lo``–``hi`` (about ``n`` of them: steps of 1, 2 or 5 × 10^k)."""
     if not (math.isfinite(lo) and math.isfinite(hi)):
-        return [0.0]
-    if hi <= lo:
-        hi = lo + (abs(lo) or 1.0)
+        return [0.0, 1.0]
+    if hi - lo <= max(abs(lo), abs(hi)) * 1e-9 or hi - lo < 1e-12:  # constant data: a range around it
+        d = abs(lo) * 0.1 if abs(lo) >= 1e-9 else 1.0
+        lo, hi = lo - d, lo + d
     raw = (hi - lo) / max(n, 1)
     mag = 10 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
-    first = math.floor(lo / step) * step
-    out = [round(first, 12)]
+    first = math.floor(lo / step)
+    out = [float(f"{first * step:.12g}") + 0.0]
     while out[-1] < hi - step * 1e-9 and len(out) < 60:
-        out.append(round(first + len(out) * step, 12))
+        out.append(float(f"{(first + len(out)) * step:.12g}") + 0.0)
     return out
 
 
@@ -191,7 +192,7 @@ def write_loss_svg(output_dir: str | os.PathLike) -> Path | None:
     if not src.exists():
         return None
     metrics = []
-    for line in src.read_text(encoding="utf-8").splitlines():
+    for line in src.read_text(encoding="utf-8").split("\n"):
         try:
             rec = json.loads(line)
         except ValueError:

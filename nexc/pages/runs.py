@@ -7,8 +7,8 @@ A trajectory holds one record per LLM call (``specs/trajectory.schema.json``); t
   reply, their results the tool messages of the agent's next call (``tool_call_id``);
 - a **sub-agent** run with path ``parent/name@n.i`` hangs under tool call ``i`` of its parent's call ``n``;
   a run that names no parent hangs under the run's root;
-- span lines (``Span.as_dict()``: ``name``, ``kind``, ``start``, ``end``, ``attributes``) give tool calls
-  their timings when a file carries them.
+- span lines (``Span.as_dict()``: ``name``, ``kind``, ``trace_id``, ``start``, ``end``, ``attributes`` with the
+  tool span's ``call_id``) give tool calls their timings when a file carries them.
 
 Messages are stored once (``msgs``) and referenced by index: a run's requests repeat its history, so a
 10,000-call file stays small. Output is deterministic: file order, then ids; no clocks, no randomness.
@@ -58,7 +58,7 @@ def load(paths: list[str]) -> Loaded:
     for index, number, line in iter_lines(files):
         name = str(files[index])
         try:
-            obj = json.loads(line)
+            obj = json.loads(line.rstrip("\r\n"))
         except ValueError as exc:
             col = getattr(exc, "colno", 1)
             out.problems.append(Problem(name, number, col, f"not a JSON record ({getattr(exc, 'msg', exc)}); "
@@ -180,7 +180,7 @@ def build_run(trace_id: str | None, items: list[tuple[str, dict]], msgs: _Messag
                      "ms": call["ms"], "t0": call["t0"], "err": bool(call["err"]), "c": []}
             for ti, tc in enumerate(_calls_of(_reply(rec))):
                 fn = tc.get("function") if isinstance(tc.get("function"), dict) else {}
-                span = tool_spans.get(tc.get("id"))
+                span = tool_spans.get((trace_id, tc.get("id")))
                 cnode["c"].append({"k": "tool", "n": _text(fn.get("name")) or "?", "a": _short(fn.get("arguments")),
                                    "i": ci, "ti": ti, "cid": _text(tc.get("id")), "c": [],
                                    "ms": span["ms"] if span else None, "t0": span["t0"] if span else None})
@@ -242,7 +242,7 @@ def _tool_spans(spans: list[dict]) -> dict:
         attrs = s.get("attributes") if isinstance(s.get("attributes"), dict) else {}
         start, end = _num(s.get("start")), _num(s.get("end"))
         if s.get("kind") == "tool" and isinstance(attrs.get("call_id"), str) and start is not None:
-            out[attrs["call_id"]] = {"t0": start, "ms": round(((end or start) - start) * 1000, 3)}
+            out[(s.get("trace_id"), attrs["call_id"])] = {"t0": start, "ms": round(((end or start) - start) * 1000, 3)}
     return out
 
 
