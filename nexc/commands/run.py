@@ -9,7 +9,8 @@ trajectory to ``--trace-out``, else to ``$NEXC_TRACE_DIR`` (default ``nexc-runs/
 ``<framework>-<time>-<pid>.jsonl``; ``--no-trace``, or ``NEXC_TRACE_DIR=off``, writes none. A replay writes
 a file only with ``--trace-out``. A replay takes tool results from the recording (nothing runs);
 ``--replay-tools run`` runs the tools again. The endpoint falls back on ``OPENAI_BASE_URL``,
-``OPENAI_API_KEY`` and ``NEXC_MODEL``/``OPENAI_MODEL``.
+``OPENAI_API_KEY`` and ``NEXC_MODEL``/``OPENAI_MODEL``. ``--verbose`` (``-v``) shows each step on stderr as
+it happens (:class:`nexc.runtime.events.StderrPrinter`); stdout holds only the answer.
 
 Exit status: 0 when the agent finished (``completed`` or ``stop_tool``), 1 for any other stop
 reason (a tool that cannot be loaded, or a prompt variable without a value, stop the run before its first
@@ -51,6 +52,9 @@ DEFAULT_TRACE_DIR = "nexc-runs"
               help=f"Write the trajectory (JSON Lines) here. Default for a live run: ${TRACE_DIR_ENV} or "
                    f"{DEFAULT_TRACE_DIR}/<framework>-<time>-<pid>.jsonl; a replay writes none unless asked.")
 @click.option("--no-trace", is_flag=True, help=f"Write no trajectory (also: {TRACE_DIR_ENV}=off).")
+@click.option("--verbose", "-v", "verbose", is_flag=True,
+              help="Show each step on stderr as it happens: agents and sub-agents, LLM calls (model, tokens, "
+                   "seconds), tool calls with short arguments and their outcome, retries and their wait.")
 @click.option("--context", "context", multiple=True, metavar="KEY=VALUE", help="A prompt template variable.")
 @click.option("--agent", help="Start at this agent instead of the entry agent.")
 @click.option("--timeout", type=float, help="Stop the run after this many seconds.")
@@ -67,7 +71,7 @@ DEFAULT_TRACE_DIR = "nexc-runs"
               help="Keep simulated tool results in this JSON Lines file, so reruns give the same results "
                    "(default with --simulate-missing: nexc-runs/simulated-tools.jsonl).")
 def run(spec: str, task: str, base_url, api_key_env, model, replay, replay_tools, replay_lenient, trace_id, trace_out,
-        no_trace, context, agent, timeout, profile, no_inject, simulate_missing, simulation_cache) -> None:
+        no_trace, verbose, context, agent, timeout, profile, no_inject, simulate_missing, simulation_cache) -> None:
     """Run the framework in SPEC on TASK and print the answer.
 
     A live run records its trajectory in nexc-runs/ (or --trace-out; --no-trace for none); a replay
@@ -89,7 +93,7 @@ def run(spec: str, task: str, base_url, api_key_env, model, replay, replay_tools
         sys.exit(2)
     run_loaded(fw, task, base_url=base_url, api_key_env=api_key_env, model=model, replay=replay,
                replay_tools=replay_tools, replay_lenient=replay_lenient, trace_id=trace_id, trace_out=trace_out,
-               no_trace=no_trace, context=context, agent=agent, timeout=timeout)
+               no_trace=no_trace, verbose=verbose, context=context, agent=agent, timeout=timeout)
 
 
 def run_bundle(load, task: str, *, profile=None, no_inject=(), simulate_missing=False, simulation_cache=None,
@@ -147,7 +151,7 @@ def _context_warnings(fw, variables: dict) -> list[str]:
 
 def run_loaded(fw, task: str, base_url=None, api_key_env=None, model=None, replay=None, trace_out=None,
                context=(), agent=None, timeout=None, *, replay_tools: str = "recorded", replay_lenient: bool = False,
-               trace_id=None, no_trace: bool = False, **_ignored) -> None:
+               trace_id=None, no_trace: bool = False, verbose: bool = False, **_ignored) -> None:
     """The body of ``nexc run`` once the framework is loaded (shared with the ``__main__`` of built bundles):
     run, print the answer, the stop reason and the trajectory path, exit 0 when the agent finished."""
     import dataclasses
@@ -172,8 +176,14 @@ def run_loaded(fw, task: str, base_url=None, api_key_env=None, model=None, repla
         click.echo(f"warning: {warning}", err=True)
     trace_out = trace_file(fw, trace_out, no_trace, replay is not None)
     settings = dataclasses.replace(fw.settings, cli=True, replay_tools=replay_tools, replay_lenient=replay_lenient)
-    result = fw.run(task, base_url=base_url, api_key=api_key, model=model, context=variables, trace_path=trace_out,
-                    replay=replay, agent=agent, timeout=timeout, settings=settings, replay_trace_id=trace_id)
+    options = dict(base_url=base_url, api_key=api_key, model=model, context=variables, trace_path=trace_out,
+                   replay=replay, agent=agent, timeout=timeout, settings=settings, replay_trace_id=trace_id)
+    if verbose:
+        from nexc.runtime.events import StderrPrinter
+
+        result = _run_watched(fw, task, StderrPrinter(), options)
+    else:
+        result = fw.run(task, **options)
     from nexc.runtime.loop import sendable
 
     if result.output:
@@ -190,3 +200,17 @@ def run_loaded(fw, task: str, base_url=None, api_key_env=None, model=None, repla
             else f"{TRACE_DIR_ENV} is off"
         click.echo(f"trajectory: not written ({why}; {calls})", err=True)
     sys.exit(0 if result.ok else 1)
+
+
+def _run_watched(fw, task: str, on_event, options: dict):
+    """``fw.run(task, **options)`` with ``on_event`` told each step (the runtime's own ``run``, which takes it;
+    this loop's LLM clients are closed before the loop ends, as ``fw.run`` does)."""
+    import asyncio
+
+    async def go():
+        try:
+            return await fw.runtime.run(task, on_event=on_event, **options)
+        finally:
+            await fw.runtime.llm.aclose()
+
+    return asyncio.run(go())

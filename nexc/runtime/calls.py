@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from nexc.runtime.events import tool_event
 from nexc.runtime.extensions import ExtensionError, HookContext, SkipTool
 from nexc.runtime.prompt import load_skill_body
 from nexc.runtime.tools import ToolContext, ToolError, call_function
@@ -90,6 +91,8 @@ async def _exec(run, plan, call: dict, index: int, ctx: ToolContext, depth: int,
             run.settings.replay_tools == "recorded":
         recorded = _recorded(run, plan, tool, call, path, it, span)
         if recorded is not None:
+            if run.emit is not None:
+                run.emit(tool_event(plan, path, depth, call, tool, fn["arguments"], span, recorded, True))
             return recorded
     try:
         if tool is None:
@@ -154,7 +157,10 @@ async def _exec(run, plan, call: dict, index: int, ctx: ToolContext, depth: int,
             text, status = f"Error: {exc}", "error"
     tracer.finish(span, "ok" if status == "raised" else status)
     is_stop = (tool.name if tool is not None else name) in plan.stop_tools
-    return CallResult(text, prof.stops(is_stop, status, value), status == "error", value, simulated)
+    result = CallResult(text, prof.stops(is_stop, status, value), status == "error", value, simulated)
+    if run.emit is not None:
+        run.emit(tool_event(plan, path, depth, call, tool, args or fn["arguments"], span, result, False, status))
+    return result
 
 
 def _recorded(run, plan, tool, call: dict, path: str, it: int, span: Span) -> CallResult | None:

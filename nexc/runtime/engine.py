@@ -115,14 +115,16 @@ class Runtime:
     async def run(self, task: str, *, base_url: str | None = None, api_key: str | None = None,
                   model: str | None = None, context: dict | None = None, trace_path: str | os.PathLike | None = None,
                   replay=None, timeout: float | None = None, workdir: str | None = None, agent: str | None = None,
-                  on_span=None, settings: Settings | None = None, replay_trace_id: str | None = None) -> RunResult:
+                  on_span=None, settings: Settings | None = None, replay_trace_id: str | None = None,
+                  on_event=None) -> RunResult:
         """Run ``task`` on the entry agent (or ``agent``); never raises for LLM, tool or replay failures.
+        ``on_event`` is told each step as it happens (:mod:`nexc.runtime.events`).
 
         Before the first LLM call the run stops with ``error`` when a tool it would run cannot be loaded or
         a declared prompt variable has no value."""
         s = settings or self.settings
         run = Run(self, s, base_url=base_url, api_key=api_key, model=model, context=context, on_span=on_span,
-                  workdir=workdir)
+                  workdir=workdir, on_event=on_event)
         t0 = time.perf_counter()
         output, reason, error = "", StopReason.ERROR, None
         name = agent or self.framework.entry
@@ -180,13 +182,19 @@ class Runtime:
 class Run:
     """The state of one run, shared by every agent of its tree."""
 
-    def __init__(self, rt: Runtime, settings: Settings, *, base_url, api_key, model, context, on_span, workdir):
+    def __init__(self, rt: Runtime, settings: Settings, *, base_url, api_key, model, context, on_span, workdir,
+                 on_event=None):
         self.rt, self.settings = rt, settings
         tracers = list(dict.fromkeys(t for p in rt.plans.values() for t in p.tracers))  # each once
         if on_span is not None:
             tracers.insert(0, on_span)
         self.tracer_error: str | None = None
         self.tracer = Tracer(on_span=self._fan_out(tracers) if tracers else None)
+        self.emit = None  # the run's event listener (nexc.runtime.events), guarded
+        if on_event is not None:
+            from nexc.runtime.events import guard
+
+            self.emit = guard(on_event, lambda why: setattr(self, "tracer_error", self.tracer_error or why))
         seed: dict = {}
         entry = rt.plans.get(rt.framework.entry)
         for p in rt.plans.values():

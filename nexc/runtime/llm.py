@@ -196,8 +196,11 @@ class LiveLlm:
             except Exception:  # noqa: BLE001 - a connection already gone is closed enough
                 pass
 
-    async def complete(self, ep: Endpoint, body: dict) -> LlmResponse:
-        """POST ``body`` to ``ep``'s ``/chat/completions`` with retries; raise :class:`LlmError` at the end."""
+    async def complete(self, ep: Endpoint, body: dict, on_retry=None) -> LlmResponse:
+        """POST ``body`` to ``ep``'s ``/chat/completions`` with retries; raise :class:`LlmError` at the end.
+
+        ``on_retry(attempt, attempts, wait, error)`` is told before each wait: the attempt that follows it
+        (from 2), how many attempts there may be, the seconds it waits and the error it follows."""
         client = self._client(ep.base_url, ep.api_key)
         openai = self._openai
         s = self.settings
@@ -235,7 +238,10 @@ class LiveLlm:
                 break
             if wait is None:
                 wait = min(s.retry_max_delay, s.retry_base * (2 ** attempt)) * (0.5 + 0.5 * random.random())
-            await asyncio.sleep(min(max(wait, 0.0), s.retry_max_delay))
+            wait = min(max(wait, 0.0), s.retry_max_delay)
+            if on_retry is not None:
+                on_retry(attempt + 2, ep.max_retries + 1, wait, last)
+            await asyncio.sleep(wait)
         assert last is not None
         last.message += f" (after {last.attempts} attempts)"
         raise last

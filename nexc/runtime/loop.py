@@ -29,6 +29,7 @@ from typing import Any
 
 from nexc.runtime.calls import run_tools
 from nexc.runtime.context import compact, message_tokens
+from nexc.runtime.events import llm_event, retry_listener, watch_agent
 from nexc.runtime.extensions import ExtensionError, HookContext
 from nexc.runtime.llm import LlmError
 from nexc.runtime.textmode import closed_calls
@@ -47,6 +48,12 @@ def agent_id(trace_id: str, path: str) -> str:
 
 async def run_agent(run, plan, task: str, depth: int, path: str, parent: Span | None) -> tuple[str, StopReason]:
     """Run one agent on ``task`` to its end; return (answer, stop reason)."""
+    if run.emit is not None:
+        return await watch_agent(run, plan.name, task, depth, path, _run_agent(run, plan, task, depth, path, parent))
+    return await _run_agent(run, plan, task, depth, path, parent)
+
+
+async def _run_agent(run, plan, task: str, depth: int, path: str, parent: Span | None) -> tuple[str, StopReason]:
     span = run.tracer.start(plan.name, "agent", parent, depth=depth, path=path)
     try:
         ext = plan.ext
@@ -260,6 +267,8 @@ async def _loop(run, plan, task: str, depth: int, path: str, span: Span) -> tupl
         finally:
             record["reply"], record["discarded_text"] = msg, cut
             run.add_record(record)
+        if run.emit is not None:
+            run.emit(llm_event(record, calls, msg.get("content")))
         conv.add(msg)
         last = _answer(plan, msg)
 
@@ -309,7 +318,7 @@ async def _call_llm(run, plan, ep, body: dict, messages: list[dict], it: int, pa
         if run.replay is not None:
             resp = run.replay.take(plan.name, path, it, snapshot, plan.tool_schemas)
         else:
-            resp = await run.rt.llm.complete(ep, body)
+            resp = await run.rt.llm.complete(ep, body, retry_listener(run, plan, path, depth, it))
     except LlmError as exc:
         error = exc
         error.message = run.redact(error.message)
@@ -354,6 +363,8 @@ async def _call_llm(run, plan, ep, body: dict, messages: list[dict], it: int, pa
     if error is not None:
         record["error"] = error.as_record()
         run.add_record(record)
+        if run.emit is not None:
+            run.emit(llm_event(record, None, None))
         span.status = "error"
         span.attrs["error"] = error.message
         if tracer.on_span is not None:
@@ -396,7 +407,7 @@ async def _call_llm_raw(run, plan, messages: list[dict], path: str, it: int, par
         if run.replay is not None:
             resp = run.replay.take(base["agent_name"], path, it, messages, [])
         else:
-            resp = await run.rt.llm.complete(ep, body)
+            resp = await run.rt.llm.complete(ep, body, retry_listener(run, plan, path, base.get("depth") or 0, it))
     except LlmError as exc:
         error = exc
     ended = time.time()
@@ -407,6 +418,9 @@ async def _call_llm_raw(run, plan, messages: list[dict], path: str, it: int, par
               "ended_at": ended, "replayed": run.replay is not None}
     run.add_record(record)
     tracer.finish(span, "error" if error is not None else "ok")
+    if run.emit is not None:
+        run.emit(llm_event(dict(record, duration_ms=(ended - span.start) * 1000.0), None,
+                           resp.content if resp is not None else None))
     if error is not None:
         raise ToolError(f"the simulator's LLM call failed: {error.message}")
     return resp.content or ""
