@@ -10,8 +10,8 @@ Read (never written: a torn last line of ``results.jsonl`` is skipped here, not 
   ``rules``, ``dropped_by_rule``, ``drops`` or ``counts``; a count may be ``{"dropped": n}``).
 
 Shown: totals, coverage of the taxonomy as a tree coloured by count, stop reasons, filter drops by rule,
-tokens and cost per stage (query synthesis stages from each query's ``provenance.stage_tokens``, the run
-from ``tokens``; cost where results carry ``cost``), and throughput over time.
+tokens and cost per stage (query synthesis stages from each query's ``provenance.stage_tokens`` and
+``stage_cost``, the run from ``tokens`` and ``cost``; "—" where nothing carries a cost), and throughput over time.
 """
 from __future__ import annotations
 
@@ -162,19 +162,26 @@ def stages(results: list[dict]) -> list[tuple[str, int, float | None]]:
     return [(k, tokens[k], cost.get(k)) for k in names]
 
 
+def _unit(seconds: float) -> tuple[float, str]:
+    """A time unit for a span of ``seconds``: its size in seconds and its name."""
+    return (1.0, "seconds") if seconds < 120 else (60.0, "minutes") if seconds < 7200 else (3600.0, "hours")
+
+
 def throughput(runs: Path, results: list[dict]) -> tuple[list[tuple[float, float]], str]:
-    """Items finished over time ``(minutes, cumulative items)`` and what the time axis is."""
+    """Items finished over time ``(time, cumulative items)`` and what the time axis is."""
     times = [(t, r) for r in results if (t := _finished(runs, r)) is not None]
     if times:
         start = min(t - (_num(r.get("seconds")) or 0) for t, r in times)
-        ordered = sorted(t for t, _ in times)
-        return [(0.0, 0.0)] + [((t - start) / 60, i + 1) for i, t in enumerate(ordered)], "minutes since the start"
-    acc, pts = 0.0, [(0.0, 0.0)]
-    for i, r in enumerate(results):
+        ordered = sorted(t - start for t, _ in times)
+        size, name = _unit(ordered[-1])
+        return [(0.0, 0.0)] + [(t / size, i + 1) for i, t in enumerate(ordered)], f"{name} since the start"
+    acc, spans = 0.0, []
+    for r in results:
         acc += _num(r.get("seconds")) or 0
-        pts.append((acc / 60, i + 1))
-    return pts, "minutes of run time, one after another (no finish times recorded)"
-
+        spans.append(acc)
+    size, name = _unit(acc)
+    return ([(0.0, 0.0)] + [(t / size, i + 1) for i, t in enumerate(spans)],
+            f"{name} of run time, one after another (no finish times recorded)")
 
 def _table(head: list[str], rows: list[list[Any]], numeric: set[int]) -> str:
     th = "".join(f'<th{" class=n" if i in numeric else ""}>{esc(h)}</th>' for i, h in enumerate(head))
