@@ -18,6 +18,7 @@ from pathlib import Path
 from nexc.a4a import toolcheck
 from nexc.a4a.draft import MCP_FILE, Draft, apply_edits, files_from_reply, json_from_reply
 from nexc.a4a.judge import Judgement, judge, write_draft
+from nexc.version import MCP_LOCK_VERSION
 
 PATTERNS = ("single", "hierarchy", "pipeline")
 REPORT, REJECTS, WORK = "a4a-report.json", "a4a-rejects.jsonl", ".a4a"
@@ -227,7 +228,7 @@ def generate(description: str, out_dir: str | Path, opts: A4AOptions | None = No
         base = Draft()
         if mcp_decls:
             base.files[MCP_FILE] = "nex 1\n\n" + "\n\n".join(mcp_decls[n] for n in sorted(mcp_decls)) + "\n"
-            base.files["nexc.mcp.lock.json"] = json.dumps({"version": 1, "servers": mcp_entries}, indent=2,
+            base.files["nexc.mcp.lock.json"] = json.dumps({"version": MCP_LOCK_VERSION, "servers": mcp_entries}, indent=2,
                                                           sort_keys=True) + "\n"
         build_task = (f"Description:\n{description}\n\nDesign:\n{json.dumps(design, ensure_ascii=False, indent=1)}"
                       f"\n\n{_catalogue(mcp_tools)}\n\nThe framework's name: {design['name']} (its spec file: "

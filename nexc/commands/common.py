@@ -5,8 +5,11 @@ import sys
 
 import click
 
+from nexc.frontend import FRONTENDS
+
 FORMAT_CHOICE = click.Choice(["text", "json"])
-FROM_CHOICE = click.Choice(["nex", "yaml", "nexau", "nexa4a"])
+#: ``--from`` choices of every command that reads a spec: the frontends registry's names.
+FROM_CHOICE = click.Choice(list(FRONTENDS))
 
 
 def parse_context(pairs: tuple[str, ...]) -> dict[str, str]:

@@ -10,9 +10,10 @@ import sys
 
 import click
 
+from nexc.commands.common import FROM_CHOICE
+
 #: ``--format`` choices (kept literal so that ``--help`` does not import the renderers).
 LINT_FORMATS = click.Choice(["text", "json", "sarif", "github"])
-FROM_CHOICE = click.Choice(["nex", "yaml", "nexau", "nexa4a"])
 
 
 def lint_paths(paths, kind: str | None = None, *, check_imports: bool = False, use_config: bool = True):

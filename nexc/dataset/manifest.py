@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +19,11 @@ import yaml
 
 from nexc.dataset.render import default_template_kwargs
 from nexc.formats.base import Format
-from nexc.version import __version__
+from nexc.resources import read_data
+from nexc.version import DATASET_SCHEMA_VERSION, __version__
 
-#: version of the manifest (and of the sample encoding it describes)
-SCHEMA_VERSION = 1
+#: version of the manifest (and of the sample encoding it describes); defined in ``nexc.version``
+SCHEMA_VERSION = DATASET_SCHEMA_VERSION
 MANIFEST = "dataset.yaml"
 #: how a data sample is encoded (copied into ``data`` manifests for loaders to check)
 ENCODING = {
@@ -78,13 +78,7 @@ def read_text(text: str) -> dict[str, Any] | None:
 @lru_cache(maxsize=None)
 def schema() -> dict[str, Any]:
     """``specs/dataset.schema.json`` (from the wheel's data or the source checkout)."""
-    packaged = resources.files("nexc") / "_data" / "specs" / "dataset.schema.json"
-    if packaged.is_file():
-        return json.loads(packaged.read_text(encoding="utf-8"))
-    import nexc
-
-    path = Path(nexc.__file__).resolve().parent.parent / "specs" / "dataset.schema.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    return json.loads(read_data("specs", "dataset.schema.json"))
 
 
 def validate(manifest: dict[str, Any]) -> list[str]:

@@ -28,7 +28,7 @@ import click
 
 from nexc.emit.manifest import _relative_spans, manifest_text
 from nexc.ir.base import strip_spans
-from nexc.version import __version__
+from nexc.version import SOURCEMAP_VERSION, __version__
 
 #: Files the bundle writes itself; a local tool module may not take these names.
 RESERVED = frozenset({"__init__", "__main__", "spec", "manifest", "sourcemap"})
@@ -300,7 +300,7 @@ def spec_source(fw, root: Path, source: str) -> tuple[str, dict]:
             j += 1
         mappings.append({"lines": [start, j + 1], "kind": kind, "name": name, "span": span})
         i = j
-    return text, {"version": 1, "file": "spec.py", "source": source, "mappings": mappings}
+    return text, {"version": SOURCEMAP_VERSION, "file": "spec.py", "source": source, "mappings": mappings}
 
 
 def emit(fw, ctx, out) -> str:

@@ -54,7 +54,7 @@ def manifest(fw: Framework, ctx) -> dict:
     """The manifest as a dict."""
     root = Path(ctx.root_dir).resolve()
     return {
-        "schema_version": IR_SCHEMA_VERSION,
+        "schema_version": str(IR_SCHEMA_VERSION),  # a string since the first manifest
         "nexc_version": __version__,
         "source": {"hash": source_hash(fw, ctx), "files": [os.path.relpath(p, root).replace(os.sep, "/")
                                                             for p in source_files(fw, ctx)]},

@@ -6,19 +6,14 @@ repository's ``templates/chat``.
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
+from nexc.resources import data_dir
 
-@lru_cache(maxsize=None)
+
 def chat_template_dir() -> Path:
     """The folder holding the chat templates."""
-    packaged = resources.files("nexc") / "_data" / "templates" / "chat"
-    if packaged.is_dir():
-        return Path(str(packaged))
-    import nexc
-
-    return Path(nexc.__file__).resolve().parent.parent / "templates" / "chat"
+    return data_dir("templates") / "chat"
 
 
 @lru_cache(maxsize=None)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
-from nexc.diagnostics import Reporter
-from nexc.ir.base import Span
-from nexc.ir.surface import SourceFile
+if TYPE_CHECKING:  # this module stays light: the CLI's --from choices import FRONTENDS from it
+    from nexc.diagnostics import Reporter
+    from nexc.ir.base import Span
+    from nexc.ir.surface import SourceFile
 
 #: name → module; detection order for files whose extension does not decide.
 FRONTENDS: dict[str, str] = {
@@ -61,6 +63,7 @@ def detect(path: str, text: str) -> str | None:
 
 def load_source(path: str, reporter: Reporter, *, kind: str | None = None, span: Span | None = None) -> SourceFile | None:
     """Read and parse one spec file with the right frontend; problems go to ``reporter``."""
+    from nexc.ir.base import Span
     from nexc.source import display_path, read_text
 
     shown = display_path(path)
@@ -71,7 +74,7 @@ def load_source(path: str, reporter: Reporter, *, kind: str | None = None, span:
     if name is None:
         reporter.report("NEX005", span or Span.point(shown), f"cannot tell what kind of spec '{shown}' is",
                         notes=("nexc reads .nex, *.nex.yaml, NexAU agent YAML and NexA4A framework YAML",),
-                        fix="rename it to *.nex or *.nex.yaml, or pass --from nex|yaml|nexau|nexa4a")
+                        fix=f"rename it to *.nex or *.nex.yaml, or pass --from {'|'.join(FRONTENDS)}")
         return None
     return frontend(name).load(shown, text, reporter)
 

@@ -19,21 +19,15 @@ from nexc.ir.model import (
 )
 from nexc.ir.surface import Name, SourceFile, SurfaceAgent, SurfaceTool
 
-#: Tool-call formats known when the formats registry is not installed.
-_FALLBACK_FORMATS = ("openai", "nexau_xml", "qwen3_coder", "glm45", "minimax_m2", "deepseek_v31", "openrouter_xml",
-                     "hermes", "kimi_k2", "llama3_json", "mistral", "pythonic")
-
-
 def known_formats() -> tuple[str, ...]:
-    """Names of the registered tool-call formats."""
+    """Names of the registered tool-call formats (the built-in ones when a plugin fails to load)."""
+    from nexc.formats import list_formats
+
     try:
-        from nexc.formats import list_formats
-    except ImportError:
-        return _FALLBACK_FORMATS
-    try:
-        return tuple(sorted({str(f).split(":")[0] for f in list_formats()} | {"openai"}))
+        ids = list_formats()
     except Exception:  # a broken plugin must not break resolution
-        return _FALLBACK_FORMATS
+        ids = list_formats(include_plugins=False)
+    return tuple(sorted({str(f).split(":")[0] for f in ids} | {"openai"}))
 
 
 class _Scope:

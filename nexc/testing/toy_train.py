@@ -12,6 +12,8 @@ import json
 from pathlib import Path
 from typing import Iterable
 
+from nexc.version import DATASET_SCHEMA_VERSION
+
 SPECIAL = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 
 TOOLS = [{"type": "function", "function": {
@@ -76,7 +78,7 @@ def build_dataset(path: str | Path, format_id: str, convs: Iterable[dict]) -> Pa
     (fdir / "chat_template.jinja").write_text(get_format(format_id).chat_template, encoding="utf-8")
     info = {"id": get_format(format_id).id, "path": fdir.name, "chat_template": f"{fdir.name}/chat_template.jinja",
             "template_kwargs": {}, "data": f"{fdir.name}/data.jsonl", "samples": count}
-    manifest = {"schema_version": 1, "kind": "data", "granularity": "call", "formats": [info]}
+    manifest = {"schema_version": DATASET_SCHEMA_VERSION, "kind": "data", "granularity": "call", "formats": [info]}
     (root / "dataset.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False), encoding="utf-8")
     return root
 

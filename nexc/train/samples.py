@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from nexc.train.errors import TrainError
+from nexc.version import DATASET_SCHEMA_VERSION
 
 MANIFEST = "dataset.yaml"
-SUPPORTED_SCHEMA_MAJOR = 1
+#: the newest dataset manifest this backend reads: the one nexc writes
+SUPPORTED_SCHEMA_MAJOR = DATASET_SCHEMA_VERSION
 
 
 @dataclass

@@ -6,19 +6,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from nexc.resources import read_data
+
 _lock = threading.Lock()
 
 
 def grammar_text() -> str:
     """The text of ``nex.lark``: shipped in the wheel under ``nexc/_data/grammar``, or in a dev checkout."""
-    from importlib import resources
-
-    packaged = resources.files("nexc") / "_data" / "grammar" / "nex.lark"
-    if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    import nexc
-
-    return (Path(nexc.__file__).resolve().parent.parent / "grammar" / "nex.lark").read_text(encoding="utf-8")
+    return read_data("grammar", "nex.lark")
 
 
 @lru_cache(maxsize=1)
