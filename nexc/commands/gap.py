@@ -197,6 +197,28 @@ def _shard(value: str) -> tuple[int, int]:
     return i, n
 
 
+def _budget(value):
+    from nexc.gap.run import parse_budget
+
+    if value is None:
+        return None
+    try:
+        return parse_budget(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _price(value):
+    from nexc.gap.run import parse_price
+
+    if value is None:
+        return None
+    try:
+        return parse_price(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @gap.command("run")
 @click.argument("target", type=click.Path(exists=True, dir_okay=False))
 @click.option("--queries", "queries_path", type=click.Path(exists=True, dir_okay=False), required=True,
@@ -204,25 +226,42 @@ def _shard(value: str) -> tuple[int, int]:
 @click.option("--out", "runs", type=click.Path(file_okay=False), required=True,
               help="RUNS/: trajectories/<item>.jsonl, results.jsonl (the commit log), job.json.")
 @click.option("--concurrency", type=click.IntRange(1, 4096), default=16, show_default=True,
-              help="Most runs at once (lowered automatically while the endpoint rate-limits).")
-@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True)
+              help="Most runs at once (per worker with --executor ray; lowered automatically while the endpoint "
+                   "rate-limits).")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: one process; ray: shards on Ray actors (pip install 'nexc[ray]').")
+@click.option("--workers", type=click.IntRange(1, 4096), default=2, show_default=True,
+              help="Ray actors (one shard each) with --executor ray.")
+@click.option("--ray-address", help="An existing Ray cluster (else a local one is started).")
 @click.option("--shard", default="0/1", show_default=True, help="Run only shard i of n (deterministic split).")
-@click.option("--budget", "budget", type=click.IntRange(1), help="Stop starting new items after this many tokens.")
+@click.option("--budget", "budget", callback=lambda c, p, v: _budget(v),
+              help="Stop starting new items once this is spent: tokens (100000, 100k, 2m) or dollars ($5, 5$, "
+                   "5usd; needs --price).")
+@click.option("--price", callback=lambda c, p, v: _price(v),
+              help="Dollars per million prompt/completion tokens, IN/OUT (0.5/1.5): each record's cost and the "
+                   "spend shown.")
 @click.option("--timeout", type=click.FloatRange(0, min_open=True), help="Seconds per run before it is cancelled.")
 @click.option("--retries", type=click.IntRange(0, 10), default=2, show_default=True,
               help="Retries of a run that ended in llm_error/error before it is committed as failed.")
+@click.option("--simulate-missing", is_flag=True,
+              help="Tools whose implementation cannot be found are played by an LLM (as `nexc run`).")
+@click.option("--simulation-cache", type=click.Path(dir_okay=False),
+              help="Keep simulated tool results here (default with --simulate-missing: RUNS/simulated-tools.jsonl).")
+@click.option("--mcp-per-run", multiple=True, metavar="SERVER",
+              help="Start this MCP server for every run (it keeps state); the others start once per worker.")
 @click.option("--base-url", help="The endpoint (else the spec's / OPENAI_BASE_URL).")
 @click.option("--api-key", help="Its key.")
 @click.option("--model", help="The model (part of each item's id).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Part of each item's id.")
-def run_cmd(target, queries_path, runs, concurrency, executor, shard, budget, timeout, retries, base_url, api_key,
-            model, seed):
+def run_cmd(target, queries_path, runs, concurrency, executor, workers, ray_address, shard, budget, price, timeout,
+            retries, simulate_missing, simulation_cache, mcp_per_run, base_url, api_key, model, seed):
     """Run the framework of TARGET (a spec, or a gap.yaml job) on every query: crash-safe trajectories, one
     committed result line per query, resumable after any crash (only uncommitted items run again)."""
+    import os
+    import time
+
     from nexc.gap.run import GapRunError, RunOptions, run_job
 
-    if executor == "ray":
-        _fail([], "the Ray executor is not available in this version; run shards with --shard i/n instead")
     spec = target
     if target.endswith((".yaml", ".yml")) and "gap:" in open(target, encoding="utf-8", errors="replace").read(4096):
         from nexc.diagnostics import Reporter
@@ -233,6 +272,8 @@ def run_cmd(target, queries_path, runs, concurrency, executor, shard, budget, ti
         if job is None:
             _fail(r.sorted(), f"'{target}' is not a valid GAP job")
         spec = str(job.framework)
+    if simulate_missing and simulation_cache is None:
+        simulation_cache = os.path.join(runs, "simulated-tools.jsonl")
     tty = sys.stderr.isatty()
 
     def progress(c):
@@ -240,22 +281,28 @@ def run_cmd(target, queries_path, runs, concurrency, executor, shard, budget, ti
             el = max(1e-6, time.time() - c["started"])
             rate = (c["done"] + c["failed"]) / el
             left = c["total"] - c["done"] - c["failed"] - c["skipped"]
+            spend = f", ${c['cost']:,.4f}" if price else ""
             click.echo(f"\r{c['done'] + c['skipped']}/{c['total']} done, {c['failed']} failed, {rate:.1f}/s, "
-                       f"ETA {left / rate if rate else 0:.0f}s, {c['tokens']:,} tokens ", nl=False, err=True)
+                       f"ETA {left / rate if rate else 0:.0f}s, {c['tokens']:,} tokens{spend} ", nl=False, err=True)
 
-    import time
-
+    kind, amount = budget or (None, None)
+    opts = RunOptions(concurrency=concurrency, base_url=base_url, api_key=api_key, model=model, seed=seed,
+                      shard=_shard(shard), timeout=timeout, retries=retries,
+                      budget_tokens=int(amount) if kind == "tokens" else None,
+                      budget_usd=amount if kind == "usd" else None, price=price,
+                      simulate_missing=simulate_missing, simulation_cache=simulation_cache,
+                      mcp_per_run=tuple(mcp_per_run), executor=executor, workers=workers, ray_address=ray_address,
+                      progress=progress)
     try:
-        c = run_job(spec, queries_path, runs, RunOptions(concurrency=concurrency, base_url=base_url, api_key=api_key,
-                                                          model=model, seed=seed, shard=_shard(shard),
-                                                          timeout=timeout, retries=retries, budget_tokens=budget,
-                                                          progress=progress))
+        c = run_job(spec, queries_path, runs, opts)
     except GapRunError as exc:
         _fail([], str(exc))
     if tty:
         click.echo("", err=True)
+    spend = f", ${c['cost']:,.4f}" if price else ""
     click.echo(f"{runs}: {c['done']} done, {c['failed']} failed, {c['skipped']} already committed (of {c['total']});"
-               f" {c['tokens']:,} tokens" + ("; stopped at the budget" if c.get("budget_stopped") else ""), err=True)
+               f" {c['tokens']:,} tokens{spend}" + ("; stopped at the budget" if c.get("budget_stopped") else ""),
+               err=True)
     sys.exit(1 if c["failed"] else 0)
 
 
@@ -267,7 +314,7 @@ def status_cmd(runs):
 
     s = status(runs)
     click.echo(f"{s['committed']}/{s['items'] if s['items'] is not None else '?'} committed, {s['failed']} failed, "
-               f"{s['tokens']:,} tokens")
+               f"{s['tokens']:,} tokens" + (f", ${s['cost']:,.4f}" if s["cost"] else ""))
     for k, v in s["stop_reasons"].items():
         click.echo(f"  {k}: {v}")
     for f in s["failures"]:

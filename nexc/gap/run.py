@@ -10,14 +10,21 @@ trajectories are removed and those items run again — so nothing is lost and no
 Rate awareness: the runtime honours ``Retry-After``; on top, an AIMD limit on concurrent runs halves when
 a run met rate limiting (a record with more than one attempt) and grows by one per ``limit`` successes. A
 failed run (``llm_error``/``error``) is retried up to ``retries`` times, then committed as failed with its
-reason. ``budget_tokens`` stops starting new items.
+reason. A budget (tokens, or dollars at ``price``) stops starting new items; runs already going finish.
+
+Commits are grouped: records finished while the previous ``fsync`` ran go out in one write and one ``fsync``,
+in a worker thread, so the event loop never waits on the disk (an item counts as done once its line is
+synced). The Ray executor (:mod:`nexc.gap.ray_exec`) runs :func:`run_items` in each worker and commits here.
 """
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 import hashlib
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,35 +85,85 @@ def read_log(runs: Path) -> dict[str, dict]:
 
 
 class Log:
-    """The append-only commit log: one ``os.write`` + ``fsync`` per committed item."""
+    """The append-only commit log. :meth:`commit` queues a record; one writer writes every queued record in one
+    ``os.write`` + ``fsync`` (in a thread) and then calls ``on_commit`` for each, in order."""
 
-    def __init__(self, runs: Path):
+    def __init__(self, runs: Path, on_commit=None):
+        self.runs = runs
         self.fd = os.open(runs / RESULTS, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        self.on_commit = on_commit or (lambda rec: None)
+        self.pending: list[dict] = []
+        self.wake: asyncio.Event | None = None
+        self.writer: asyncio.Task | None = None
+        self.closing = False
 
-    def commit(self, rec: dict) -> None:
-        os.write(self.fd, (json.dumps(rec, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"))
+    def _write(self, recs: list[dict]) -> None:
+        for r in recs:  # the trajectory is on disk before the line that commits it (runs write with fsync=never)
+            try:
+                fd = os.open(self.runs / r["trajectory"], os.O_RDONLY)
+            except (KeyError, OSError):
+                continue
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        os.write(self.fd, "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in recs).encode())
         os.fsync(self.fd)
 
-    def close(self) -> None:
+    def commit(self, rec: dict) -> None:
+        if self.wake is None:
+            self.wake = asyncio.Event()
+            self.writer = asyncio.get_running_loop().create_task(self._drain())
+        self.pending.append(rec)
+        self.wake.set()
+
+    async def _drain(self) -> None:
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            while self.pending:
+                recs, self.pending = self.pending, []
+                await asyncio.to_thread(self._write, recs)
+                for r in recs:
+                    self.on_commit(r)
+            if self.closing:
+                return
+
+    async def aclose(self) -> None:
+        """Write what is queued, then close the file."""
+        if self.writer is not None:
+            self.closing = True
+            self.wake.set()
+            await self.writer
         os.close(self.fd)
 
 
 class Limit:
-    """An adaptive (AIMD) bound on concurrent runs."""
+    """An adaptive (AIMD) bound on concurrent runs. Waiters queue in order and exactly as many are woken as
+    there are free slots (no thundering herd of thousands of waiting items)."""
 
     def __init__(self, start: int):
-        self.max, self.value, self.active, self.credit = start, start, 0, 0.0
-        self.cond = asyncio.Condition()
+        self.max, self.value, self.active, self.credit = start, float(start), 0, 0.0
+        self.waiters: collections.deque[asyncio.Future] = collections.deque()
 
     async def __aenter__(self):
-        async with self.cond:
-            await self.cond.wait_for(lambda: self.active < int(self.value))
+        if self.active < int(self.value) and not self.waiters:
             self.active += 1
+            return
+        fut = asyncio.get_running_loop().create_future()
+        self.waiters.append(fut)
+        await fut  # the slot was taken for us by _wake
 
     async def __aexit__(self, *exc):
-        async with self.cond:
-            self.active -= 1
-            self.cond.notify_all()
+        self.active -= 1
+        self._wake()
+
+    def _wake(self) -> None:
+        while self.waiters and self.active < int(self.value):
+            fut = self.waiters.popleft()
+            if not fut.done():
+                self.active += 1
+                fut.set_result(None)
 
     def feedback(self, throttled: bool) -> None:
         if throttled:
@@ -115,6 +172,37 @@ class Limit:
             self.credit += 1.0 / max(1.0, self.value)
             if self.credit >= 1.0:
                 self.credit, self.value = 0.0, min(self.max, self.value + 1)
+                self._wake()
+
+
+_BUDGET = re.compile(r"^\s*(?:(?P<d1>\$)\s*(?P<n1>[0-9.]+)|(?P<n2>[0-9.]+)\s*(?P<unit>k|m|\$|usd)?)\s*$", re.I)
+
+
+def parse_budget(text: str) -> tuple[str, float]:
+    """``100000`` / ``100k`` / ``2m`` tokens, or ``$5`` / ``5$`` / ``5usd`` dollars: ``("tokens"|"usd", amount)``."""
+    m = _BUDGET.match(str(text))
+    try:
+        value = float(m.group("n1") or m.group("n2")) if m else -1.0
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise ValueError(f"'{text}' is no budget: give tokens (100000, 100k, 2m) or dollars ($5, 5$, 5usd)")
+    unit = (m.group("unit") or "").lower()
+    if m.group("d1") or unit in ("$", "usd"):
+        return "usd", value
+    return "tokens", value * {"k": 1e3, "m": 1e6}.get(unit, 1)
+
+
+def parse_price(text: str) -> tuple[float, float]:
+    """``IN/OUT`` dollars per million prompt / completion tokens (``0.5/1.5``; one number for both)."""
+    parts = str(text).replace("$", "").split("/")
+    try:
+        nums = [float(x) for x in parts]
+    except ValueError:
+        nums = []
+    if len(nums) not in (1, 2) or any(x < 0 for x in nums):
+        raise ValueError(f"'{text}' is no price: write dollars per million prompt/completion tokens, e.g. 0.5/1.5")
+    return (nums[0], nums[-1])
 
 
 @dataclass
@@ -128,6 +216,16 @@ class RunOptions:
     timeout: float | None = None
     retries: int = 2
     budget_tokens: int | None = None
+    budget_usd: float | None = None
+    #: dollars per million prompt / completion tokens (``cost`` of each record; needed by ``budget_usd``)
+    price: tuple[float, float] | None = None
+    simulate_missing: bool = False
+    simulation_cache: str | None = None
+    #: MCP servers started for each run; the others start once per worker and serve all its runs
+    mcp_per_run: tuple[str, ...] = ()
+    executor: str = "local"
+    workers: int = 2
+    ray_address: str | None = None
     progress: object = None
     stats: dict = field(default_factory=dict)
 
@@ -136,20 +234,51 @@ def _shard_of(iid: str, n: int) -> int:
     return int(iid[2:10], 16) % n
 
 
-async def _run_all(fw, items: list[tuple[str, dict]], runs: Path, opts: RunOptions, done: dict) -> dict:
-    log = Log(runs)
-    limit = Limit(opts.concurrency)
-    counts = {"done": 0, "failed": 0, "skipped": len(done), "tokens": sum(r.get("tokens", 0) for r in done.values()),
-              "total": len(items) + len(done), "started": time.time()}
-    stop = asyncio.Event()
+def load_framework(spec: str | Path, opts: RunOptions):
+    """The compiled framework, with MCP servers shared by the worker's runs (those not in ``mcp_per_run``)."""
+    import nexc
+    from nexc.api import Settings, SpecError
 
+    try:
+        # fsync=never: the commit writer syncs each trajectory, off the event loop, before committing it
+        fw = nexc.load(spec, settings=Settings(simulation_cache=opts.simulation_cache, fsync="never"),
+                       simulate_missing=opts.simulate_missing)
+    except SpecError as exc:
+        raise GapRunError(f"the framework '{spec}' does not compile:\n{exc}") from None
+    import openai  # noqa: F401 - imported now, not by the first LLM call while every item's run waits on it
+
+    rt = fw.runtime
+    servers = {s.name: s for p in rt.plans.values() for s in p.mcp_servers}
+    shared = [s for name, s in servers.items() if name not in opts.mcp_per_run]
+    if shared:
+        from nexc.mcp.client import run_session
+
+        per_run = [s for name, s in servers.items() if name in opts.mcp_per_run]
+        rt.shared_mcp = shared
+        # Each run opens a session for its per-run servers only; the shared ones live in the worker's session
+        # (entered by run_items), which that per-run session falls back to.
+        rt.mcp_session = lambda: run_session(per_run, rt.root_dir) if per_run else contextlib.nullcontext()
+    return fw
+
+
+def _price(usage: dict, price) -> float:
+    if not price:
+        return 0.0
+    return round((int(usage.get("prompt_tokens") or 0) * price[0]
+                  + int(usage.get("completion_tokens") or 0) * price[1]) / 1e6, 8)
+
+
+async def run_items(fw, items: list[tuple[str, dict]], traj_dir: Path, opts: RunOptions, limit: Limit,
+                    on_record, stop: asyncio.Event) -> None:
+    """Run ``items`` (id, query) under ``limit``; each finished item's record goes to ``on_record`` (which
+    commits it). Trajectories go to ``traj_dir/<id>.jsonl``. Nothing new starts once ``stop`` is set."""
     async def one(iid: str, q: dict) -> None:
         if stop.is_set():
             return
         async with limit:
             if stop.is_set():
                 return
-            path = runs / TRAJ / f"{iid}.jsonl"
+            path = traj_dir / f"{iid}.jsonl"
             rec, attempts = None, 0
             while attempts <= opts.retries:
                 attempts += 1
@@ -159,45 +288,76 @@ async def _run_all(fw, items: list[tuple[str, dict]], runs: Path, opts: RunOptio
                                     trace_path=path, timeout=opts.timeout)
                 usage = res.usage or {}
                 tokens = int(usage.get("prompt_tokens") or 0) + int(usage.get("completion_tokens") or 0)
-                throttled = any((r.get("attempts") or 1) > 1 for r in res.records)
-                limit.feedback(throttled)
+                limit.feedback(any((r.get("attempts") or 1) > 1 for r in res.records))
                 rec = {"id": iid, "query_id": q["id"], "stop_reason": res.stop_reason.value, "output": res.output,
-                       "error": res.error, "tokens": tokens, "seconds": round(time.perf_counter() - t0, 3),
-                       "attempts": attempts, "llm_calls": len(res.records), "trace_id": res.trace_id,
+                       "error": res.error, "tokens": tokens, "cost": _price(usage, opts.price),
+                       "seconds": round(time.perf_counter() - t0, 3), "attempts": attempts,
+                       "llm_calls": len(res.records), "trace_id": res.trace_id,
                        "trajectory": f"{TRAJ}/{iid}.jsonl", "provenance": q.get("provenance") or {}}
                 if res.stop_reason.value not in ("llm_error", "error"):
                     break
             rec["failed"] = rec["stop_reason"] in ("llm_error", "error")
-            log.commit(rec)
-            counts["failed" if rec["failed"] else "done"] += 1
-            counts["tokens"] += rec["tokens"]
-            if opts.budget_tokens and counts["tokens"] >= opts.budget_tokens:
-                stop.set()
-            if opts.progress is not None:
-                opts.progress(counts)
+            on_record(rec)
 
-    try:
+    shared = getattr(fw.runtime, "shared_mcp", None)
+    session = contextlib.nullcontext()
+    if shared:
+        from nexc.mcp.client import run_session
+
+        session = run_session(shared, fw.runtime.root_dir)
+    async with session:
         await asyncio.gather(*(one(i, q) for i, q in items))
+
+
+class Counts(dict):
+    """done / failed / skipped / tokens / cost / total / started; ``add`` a committed record, and say whether
+    the budget is spent."""
+
+    def __init__(self, total: int, done: dict, opts: RunOptions):
+        super().__init__(done=0, failed=0, skipped=len(done), tokens=sum(r.get("tokens", 0) for r in done.values()),
+                         cost=round(sum(r.get("cost") or 0 for r in done.values()), 6), total=total,
+                         started=time.time(), budget_stopped=False)
+        self.opts = opts
+
+    def add(self, rec: dict) -> bool:
+        self["failed" if rec["failed"] else "done"] += 1
+        self["tokens"] += rec["tokens"]
+        self["cost"] = round(self["cost"] + (rec.get("cost") or 0), 6)
+        o = self.opts
+        spent = bool((o.budget_tokens and self["tokens"] >= o.budget_tokens)
+                     or (o.budget_usd and self["cost"] >= o.budget_usd))
+        self["budget_stopped"] = self["budget_stopped"] or spent
+        if o.progress is not None:
+            o.progress(self)
+        return spent
+
+
+async def _run_all(fw, items: list[tuple[str, dict]], runs: Path, opts: RunOptions, done: dict) -> dict:
+    counts = Counts(len(items) + len(done), done, opts)
+    stop = asyncio.Event()
+    if ((opts.budget_tokens and counts["tokens"] >= opts.budget_tokens)
+            or (opts.budget_usd and counts["cost"] >= opts.budget_usd)):
+        stop.set()
+        counts["budget_stopped"] = True
+
+    def committed(rec: dict) -> None:
+        if counts.add(rec):
+            stop.set()
+    log = Log(runs, committed)
+    try:
+        await run_items(fw, items, runs / TRAJ, opts, Limit(opts.concurrency), log.commit, stop)
     finally:
-        log.close()
+        await log.aclose()
         close = getattr(fw.runtime.llm, "aclose", None)
         if close is not None:
             await close()
-    counts["budget_stopped"] = stop.is_set()
-    return counts
+    return dict(counts)
 
 
-def run_job(spec: str | Path, queries: str | Path, runs: str | Path, opts: RunOptions) -> dict:
-    """Run the framework at ``spec`` on every query not committed in ``runs`` yet (see the module docstring)."""
-    import nexc
-    from nexc.api import SpecError
-
-    runs = Path(runs)
+def prepare(spec: str | Path, queries: str | Path, runs: Path, opts: RunOptions):
+    """The job's items of this shard, those already committed, and the uncommitted ones (whose partial
+    trajectories are removed); writes ``job.json``."""
     (runs / TRAJ).mkdir(parents=True, exist_ok=True)
-    try:
-        fw = nexc.load(spec)
-    except SpecError as exc:
-        raise GapRunError(f"the framework '{spec}' does not compile:\n{exc}") from None
     spec_hash = "sha256:" + hashlib.sha256(Path(spec).read_bytes()).hexdigest()[:16]
     qs = read_queries(queries)
     i, n = opts.shard
@@ -212,6 +372,23 @@ def run_job(spec: str | Path, queries: str | Path, runs: str | Path, opts: RunOp
     for p in (runs / TRAJ).glob("*.jsonl"):  # trajectories of items that never committed: re-run from scratch
         if p.stem not in done:
             p.unlink()
+    for p in (runs / TRAJ).glob("*.part"):  # the Ray executor's half-written copies
+        p.unlink()
+    return todo, committed
+
+
+def run_job(spec: str | Path, queries: str | Path, runs: str | Path, opts: RunOptions) -> dict:
+    """Run the framework at ``spec`` on every query not committed in ``runs`` yet (see the module docstring)."""
+    runs = Path(runs)
+    if opts.budget_usd and not opts.price:
+        raise GapRunError("a dollar budget needs the model's price: add --price IN/OUT (dollars per million "
+                          "prompt/completion tokens, e.g. --price 0.5/1.5), or give the budget in tokens")
+    fw = load_framework(spec, opts)
+    todo, committed = prepare(spec, queries, runs, opts)
+    if opts.executor == "ray":
+        from nexc.gap.ray_exec import run_ray
+
+        return run_ray(spec, todo, runs, opts, committed)
     return asyncio.run(_run_all(fw, todo, runs, opts, committed))
 
 
@@ -222,6 +399,7 @@ def status(runs: str | Path) -> dict:
     failed = [r for r in log.values() if r.get("failed")]
     return {"items": meta.get("items"), "committed": len(log), "failed": len(failed),
             "tokens": sum(r.get("tokens", 0) for r in log.values()),
+            "cost": round(sum(r.get("cost") or 0 for r in log.values()), 6),
             "stop_reasons": {s: sum(1 for r in log.values() if r["stop_reason"] == s)
                              for s in sorted({r["stop_reason"] for r in log.values()})},
             "failures": [{"id": r["id"], "query_id": r.get("query_id"), "error": r.get("error")} for r in failed[:20]]}
