@@ -22,8 +22,8 @@ from nexc.version import __version__
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; "
        "base-uri 'none'; form-action 'none'")
 
-_SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
-                   0x2028: "\\u2028", 0x2029: "\\u2029"}
+_SCRIPT_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                   ("\u2029", "\\u2029"))
 
 
 def esc(value: Any) -> str:
@@ -63,7 +63,14 @@ def json_block(element_id: str, data: Any) -> str:
     if _has_surrogate(text):
         text = json.dumps(data, ensure_ascii=True, separators=(",", ":"), allow_nan=False, default=str)
     return (f'<script type="application/json" id="{esc(element_id)}">'
-            f"{text.translate(_SCRIPT_ESCAPES)}</script>")
+            f"{_script_safe(text)}</script>")
+
+
+def _script_safe(text: str) -> str:
+    for char, escape in _SCRIPT_ESCAPES:  # str.replace per character: far faster than translate on megabytes
+        if char in text:
+            text = text.replace(char, escape)
+    return text
 
 
 def asset(name: str) -> str:

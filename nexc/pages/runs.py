@@ -88,8 +88,10 @@ class _Messages:
         self.items: list[Any] = []
         self.index: dict[str, int] = {}
 
+    _key = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":"), default=str).encode
+
     def ref(self, m: Any) -> int:
-        key = json.dumps(m, sort_keys=True, ensure_ascii=False, default=str)
+        key = self._key(m)  # key order as written: a run writes a repeated message the same way each time
         found = self.index.get(key)
         if found is None:
             found = self.index[key] = len(self.items)
@@ -124,7 +126,17 @@ def _text(v: Any) -> str:
     return v if isinstance(v, str) else "" if v is None else json.dumps(v, ensure_ascii=False, default=str)
 
 
-def _call(rec: dict, msgs: _Messages, file: str) -> dict:
+def _refs(messages: list, prev: tuple[list, list[int]], msgs: _Messages) -> list[int]:
+    """Message refs of a call; the prefix it shares with the agent's previous call (``prev``: its messages and
+    refs) is compared, not encoded again."""
+    old, old_refs = prev
+    k, n = 0, min(len(old), len(messages))
+    while k < n and messages[k] == old[k]:
+        k += 1
+    return old_refs[:k] + [msgs.ref(m) for m in messages[k:]]
+
+
+def _call(rec: dict, msgs: _Messages, file: str, prev: tuple[list, list[int]] = ([], [])) -> dict:
     """One LLM call as the viewer shows it."""
     reply = _reply(rec)
     fmt = rec.get("tool_format") or rec.get("format")
@@ -137,7 +149,7 @@ def _call(rec: dict, msgs: _Messages, file: str) -> dict:
                                                                                               dict) else None,
             "err": err.get("message") if isinstance(err, dict) else (_text(err) or None),
             "ms": _num(rec.get("duration_ms")), "t0": _num(rec.get("started_at")),
-            "m": [msgs.ref(m) for m in rec["messages"]], "rp": msgs.ref(reply) if isinstance(reply, dict) else None,
+            "m": _refs(rec["messages"], prev, msgs), "rp": msgs.ref(reply) if isinstance(reply, dict) else None,
             "raw": raw if isinstance(raw, str) else None,
             "disc": rec.get("discarded_text") if isinstance(rec.get("discarded_text"), str) else None,
             "tools": [t["function"].get("name") for t in rec.get("tools") or ()
@@ -170,8 +182,10 @@ def build_run(trace_id: str | None, items: list[tuple[str, dict]], msgs: _Messag
         nodes[key] = node
         if node["path"]:
             by_path.setdefault(node["path"], node)
+        prev: tuple[list, list[int]] = ([], [])
         for _, file, rec in recs:
-            call = _call(rec, msgs, file)
+            call = _call(rec, msgs, file, prev)
+            prev = (rec["messages"], call["m"])
             ci = len(calls)
             calls.append(call)
             tk = _tokens(rec.get("usage"))

@@ -189,7 +189,7 @@ class Browser:
         """Scroll the first element matching ``selector`` into view and click its centre with the mouse."""
         box = self.eval(f"(function(){{var e=document.querySelector({json.dumps(selector)});if(!e)return null;"
                         "e.scrollIntoView({block:'center'});var r=e.getBoundingClientRect();"
-                        "return [r.left+Math.min(r.width/2,40),r.top+r.height/2];})()")
+                        "return [r.left+r.width/2,r.top+r.height/2];})()")
         if box is None:
             raise BrowserError(f"no element matches {selector!r}")
         x, y = box
