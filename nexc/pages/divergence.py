@@ -22,7 +22,7 @@ import json
 import re
 from typing import Any
 
-_AT = re.compile(r"at '(?P<path>[^']+)' call (?P<it>\d+): (?P<msg>.*?)(?=\s*at '[^']+' call \d+: |\)?\s*$)", re.S)
+_AT = re.compile(r"at '(?P<path>[^']+)' call (?P<it>\d+): (?P<msg>.*?)(?=\s*at '[^']+' call \d+: |\)?\s*$)", re.DOTALL)
 _MSG_I = re.compile(r"^message (\d+) ")
 _RAN = re.compile(r"made LLM call (?P<it>\d+) of agent path '(?P<path>[^']+)'")
 MAX_DIFF_LINES = 400

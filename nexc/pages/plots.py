@@ -11,8 +11,8 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from nexc.pages.html import esc_xml as esc
 

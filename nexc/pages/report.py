@@ -16,6 +16,7 @@ tokens and cost per stage (query synthesis stages from each query's ``provenance
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +38,7 @@ class Report:
 
 
 def _num(v: Any) -> float | None:
-    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v else None
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else None
 
 
 def read_results(runs: Path, problems: list[str]) -> list[dict]:
@@ -207,9 +208,9 @@ def build(runs_dir: str | Path, *, tax=None, filter_dir: str | Path | None = Non
     failed = sum(1 for r in results if r.get("failed"))
     st = stages(results)
     total_cost = sum(c for _, _, c in st if c is not None)
-    parts = [f'<header class="top"><h1>GAP run report: {esc(runs.name)}</h1><div class="sub">'
-             f"{len(results)} items committed of {esc(job.get('items', '?'))} · {failed} failed · spec "
-             f"{esc(job.get('spec', '?'))} · model {esc(job.get('model') or 'default')}</div></header>",
+    parts = [(f'<header class="top"><h1>GAP run report: {esc(runs.name)}</h1><div class="sub">'
+              f"{len(results)} items committed of {esc(job.get('items', '?'))} · {failed} failed · spec "
+              f"{esc(job.get('spec', '?'))} · model {esc(job.get('model') or 'default')}</div></header>"),
              '<main style="padding: 0 16px 24px">']
     parts.append("<h2>Totals</h2>" + _table(["items", "failed", "tokens", "cost", "LLM calls"], [[
         len(results), failed, f"{sum(t for _, t, _ in st):,}", f"{total_cost:.4f}" if any(

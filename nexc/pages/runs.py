@@ -16,6 +16,7 @@ Messages are stored once (``msgs``) and referenced by index: a run's requests re
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,7 +72,7 @@ def load(paths: list[str]) -> Loaded:
         if not isinstance(obj, dict):
             out.problems.append(Problem(name, number, 1, f"a record must be a JSON object, not "
                                         f"{type(obj).__name__}; the line is skipped", "delete the line"))
-        elif obj.get("kind") in _SPAN_KINDS and "attributes" in obj and "messages" not in obj:
+        elif isinstance(obj.get("kind"), str) and obj["kind"] in _SPAN_KINDS and "attributes" in obj and "messages" not in obj:
             out.spans.append(obj)
         elif isinstance(obj.get("messages"), list):
             out.records.append((name, obj))
@@ -100,7 +101,7 @@ class _Messages:
 
 
 def _num(v: Any) -> float | None:
-    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v else None
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else None
 
 
 def _tokens(usage: Any) -> int:
@@ -124,6 +125,10 @@ def _calls_of(reply: Any) -> list[dict]:
 
 def _text(v: Any) -> str:
     return v if isinstance(v, str) else "" if v is None else json.dumps(v, ensure_ascii=False, default=str)
+
+
+def _list(v: Any) -> list:
+    return v if isinstance(v, list) else []
 
 
 def _refs(messages: list, prev: tuple[list, list[int]], msgs: _Messages) -> list[int]:
@@ -152,7 +157,7 @@ def _call(rec: dict, msgs: _Messages, file: str, prev: tuple[list, list[int]] = 
             "m": _refs(rec["messages"], prev, msgs), "rp": msgs.ref(reply) if isinstance(reply, dict) else None,
             "raw": raw if isinstance(raw, str) else None,
             "disc": rec.get("discarded_text") if isinstance(rec.get("discarded_text"), str) else None,
-            "tools": [t["function"].get("name") for t in rec.get("tools") or ()
+            "tools": [_text(t["function"].get("name")) for t in _list(rec.get("tools"))
                       if isinstance(t, dict) and isinstance(t.get("function"), dict)],
             "replayed": bool(rec.get("replayed")), "file": file, "div": None, "_rd": from_record(rec)}
 

@@ -29,7 +29,7 @@ import threading
 import time
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -79,8 +79,9 @@ class Browser:
 
         args = [exe, *FLAGS, "--remote-debugging-pipe", f"--user-data-dir={self.profile}",
                 f"--window-size={width},{height}", "about:blank"]
+        # preexec_fn only calls dup2 (async-signal-safe), so the reader threads of other browsers cannot deadlock it
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, preexec_fn=fds, close_fds=False)
+                                     stderr=subprocess.DEVNULL, preexec_fn=fds, close_fds=False)  # noqa: PLW1509
         os.close(a), os.close(b)
         self._id = 0
         self._lock = threading.Condition()
@@ -221,7 +222,7 @@ class Browser:
                     pass
             shutil.rmtree(self.profile, ignore_errors=True)
 
-    def __enter__(self) -> "Browser":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

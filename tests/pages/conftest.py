@@ -82,8 +82,7 @@ def trajectory(project) -> Path:
                          on_span=(lambda s: spans.append(s.as_dict())) if i == 0 else None)
         assert res.ok, res.error
     with open(path, "a", encoding="utf-8") as fh:
-        for s in spans:
-            fh.write(json.dumps(s) + "\n")
+        fh.writelines(json.dumps(s) + "\n" for s in spans)
     return path
 
 

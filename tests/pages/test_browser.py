@@ -89,7 +89,7 @@ def test_ten_thousand_records_open_with_only_the_visible_rows_built(browser, tmp
     t0 = time.perf_counter()
     loaded = run_data.load([str(many)])
     read = time.perf_counter() - t0
-    trace = "%032x" % random.Random(1).getrandbits(128)
+    trace = f"{random.Random(1).getrandbits(128):032x}"
     one = run_data.Loaded(records=[(f, dict(r, trace_id=trace)) for f, r in loaded.records])
     # the same records as many runs (the run list is long) and as one run (its tree is)
     for name, src, scroller in (("many runs", loaded, "runs"), ("one run", one, "tree")):
@@ -163,3 +163,23 @@ def test_the_harness_sees_requests_a_page_makes(browser, tmp_path):
         time.sleep(0.05)
     assert browser.requests[0] == url
     assert set(browser.requests[1:]) == {url.rsplit("/", 1)[0] + "/pixel.png", "http://127.0.0.1:9/x"}
+
+
+def test_malformed_records_render_and_every_row_clicks_without_a_script_error(browser, tmp_path):
+    odd = [{"agent_name": "odd", "trace_id": "t1", "messages": [
+        {"role": "assistant", "content": ["part", {"x": 1}], "tool_calls": "not a list", "injected": "hint"},
+        {"role": "tool", "content": None, "tool_call_id": 5}, "a bare string", None],
+        "reply": {"role": "assistant", "tool_calls": [None, {"function": "f"}, {"id": "c", "function": {
+            "name": "t", "arguments": "{not json"}}]}, "usage": {"prompt_tokens": "many"}, "iteration": "one",
+        "duration_ms": -5, "started_at": "soon", "tools": 7}]
+    path = tmp_path / "odd.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in odd))
+    out = tmp_path / "odd.html"
+    out.write_text(build([str(path)]).html, encoding="utf-8")
+    since = len(browser.events)
+    _open(browser, out)
+    for i in range(browser.eval("document.querySelectorAll('#tree .node').length")):
+        browser.eval(f"document.querySelectorAll('#tree .node')[{i}].click()")
+    errors = [e for e in browser.events[since:] if e.get("method") == "Runtime.exceptionThrown"]
+    assert errors == []
+    assert "{not json" in browser.eval("document.getElementById('detail-body').innerText")

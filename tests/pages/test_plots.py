@@ -3,6 +3,7 @@ picture for the same data (snapshots), and ``loss.svg`` written by the training 
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import math
 import xml.etree.ElementTree as ET
@@ -32,7 +33,7 @@ def test_ticks_are_round_ascending_and_cover_the_range(lo, span):
     t = plots.ticks(lo, hi)
     assert t == sorted(t) and 2 <= len(t) <= 60
     assert t[0] <= lo + abs(lo) * 1e-9 + 1e-9 and t[-1] >= hi - abs(hi) * 1e-9 - 1e-9
-    steps = [b - a for a, b in zip(t, t[1:])]
+    steps = [b - a for a, b in itertools.pairwise(t)]
     assert max(steps) - min(steps) <= max(steps) * 1e-6 + max(map(abs, t)) * 1e-11  # one step size
 
 

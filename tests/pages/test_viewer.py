@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import re
 from html.parser import HTMLParser
+from typing import ClassVar
 
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from nexc.cli import cli
 from nexc.pages import divergence, runs
@@ -18,7 +21,7 @@ from tests.pages.conftest import lines_of
 class _Page(HTMLParser):
     """Collects the elements of a page, its data block and whether every element closed."""
 
-    VOID = {"meta", "link", "br", "img", "input", "hr"}
+    VOID: ClassVar[set[str]] = {"meta", "link", "br", "img", "input", "hr"}
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -179,7 +182,7 @@ def _diverged(project, trajectory, tmp_path):
     changed = tmp_path / "team.nex"
     changed.write_text((project / "team.nex").read_text().replace("You are lead.", "You are the lead."))
     (tmp_path / "tools.py").write_text((project / "tools.py").read_text())
-    first_run = [json.loads(x) for x in lines_of(trajectory)][0]["trace_id"]
+    first_run = json.loads(lines_of(trajectory)[0])["trace_id"]
     res = nexc.load(changed).run("Sum things.", replay=str(trajectory), replay_trace_id=first_run)
     assert res.stop_reason.value == "replay_diverged"
     return res.error, first_run
@@ -232,3 +235,64 @@ def test_loaded_spans_are_kept_apart_from_calls(trajectory):
     loaded = runs.load([str(trajectory)])
     assert loaded.spans and {s["kind"] for s in loaded.spans} == {"agent", "llm", "tool"}
     assert all("messages" in r for _, r in loaded.records)
+
+
+# ---- any input -----------------------------------------------------------------------------------
+_json = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
+                                                                                 max_size=3), max_leaves=12)
+_keys = st.sampled_from(["trace_id", "span_id", "parent_span_id", "agent_name", "agent_path", "iteration", "tools",
+                         "response", "reply", "usage", "error", "duration_ms", "started_at", "tool_format",
+                         "divergence", "kind", "attributes", "start", "end"])
+_record = st.builds(lambda extra, msgs: json.dumps(dict(extra, messages=msgs), default=str),
+                    st.dictionaries(_keys, _json, max_size=8), st.lists(_json, max_size=4))
+_line = st.one_of(_record, st.text(max_size=30), st.binary(max_size=30).map(lambda b: b.decode("latin-1")))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_line, max_size=6), st.text(max_size=200))
+def test_any_file_gives_a_page_or_a_clear_refusal(lines, report):
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "t.jsonl"
+        path.write_text("\n".join(x.replace("\n", " ") for x in lines), encoding="utf-8", errors="surrogateescape")
+        try:
+            page = build([str(path)], replay_report=report)
+        except ValueError as exc:
+            assert "no LLM-call records" in str(exc)
+            return
+        _parse(page.html)
+        assert page.calls >= 1
+
+
+@given(st.text())
+def test_any_replay_report_text_reads(text):
+    for d in divergence.read_report(text):
+        assert isinstance(d["message"], str)
+
+
+def test_page_data_snapshot(snapshot):
+    """The viewer's data for a small hand-written run (sub-agent, tool result, text mode, an error)."""
+    tid, lead, helper = "a" * 32, "1" * 16, "2" * 16
+    sys_, user = {"role": "system", "content": "You lead."}, {"role": "user", "content": "Task <x>"}
+    call_h = {"id": "c1", "type": "function", "function": {"name": "helper", "arguments": '{"task": "t"}'}}
+    ask = {"role": "assistant", "content": None, "tool_calls": [call_h]}
+    recs = [
+        {"trace_id": tid, "span_id": "3" * 16, "parent_span_id": lead, "agent_name": "lead", "agent_path": "lead",
+         "iteration": 1, "messages": [sys_, user], "reply": ask, "response": ask, "usage": {"total_tokens": 7},
+         "started_at": 100.0, "duration_ms": 50.0, "tool_format": "openai"},
+        {"trace_id": tid, "span_id": "4" * 16, "parent_span_id": helper, "agent_name": "helper",
+         "agent_path": "lead/helper@1.0", "iteration": 1, "messages": [{"role": "user", "content": "t"}],
+         "response": {"role": "assistant", "content": "<tool_call>oops"}, "tool_format": "hermes",
+         "reply": {"role": "assistant", "content": "done"}, "started_at": 100.1, "duration_ms": 20.0,
+         "discarded_text": "made-up result", "error": None},
+        {"trace_id": tid, "span_id": "5" * 16, "parent_span_id": lead, "agent_name": "lead", "agent_path": "lead",
+         "iteration": 2, "messages": [sys_, user, ask, {"role": "tool", "tool_call_id": "c1", "content": "done"}],
+         "response": None, "error": {"type": "http_error", "message": "500"}, "started_at": 100.2},
+    ]
+    loaded = runs.Loaded(records=[("t.jsonl", r) for r in recs])
+    data = runs.build(loaded, "snapshot")
+    divergence.attach(data, [])
+    assert data == snapshot

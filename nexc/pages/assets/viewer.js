@@ -174,8 +174,8 @@
       kv(body, [["call id", n.cid], ["duration", fmtMs(n.ms)]]);
       body.appendChild(el("div", "muted", "arguments"));
       var call = r.calls[n.i], reply = call.rp !== null ? MSGS[call.rp] : null;
-      var tc = reply && reply.tool_calls ? reply.tool_calls[n.ti] : null;
-      longText(body, tc && tc.function ? prettyArgs(tc.function.arguments) : n.a);
+      var tc = reply && Array.isArray(reply.tool_calls) ? reply.tool_calls[n.ti] : null;
+      longText(body, tc && tc.function && typeof tc.function === "object" ? prettyArgs(tc.function.arguments) : n.a);
       if (n.r !== null && n.r !== undefined) { body.appendChild(el("div", "muted", "result")); message(body, MSGS[n.r], -1, false); }
       else body.appendChild(el("p", "muted", n.c.length ? "result: the sub-agent's answer (below in the tree)" :
         "no recorded result (the run ended after this call)"));
@@ -192,9 +192,9 @@
   }
   function showCall(body, c) {
     body.appendChild(el("h2", "", "LLM call " + (c.it || "") + " of " + c.agent));
-    var u = c.usage || {};
+    var u = c.usage || {}, tok = function (v) { return typeof v === "number" ? v : "?"; };
     kv(body, [["span", c.id], ["agent path", c.path], ["model", c.model], ["format", c.fmt], ["finish", c.fin],
-      ["tokens", u.prompt_tokens !== undefined ? u.prompt_tokens + " in / " + u.completion_tokens + " out" : ""],
+      ["tokens", u.prompt_tokens !== undefined ? tok(u.prompt_tokens) + " in / " + tok(u.completion_tokens) + " out" : ""],
       ["duration", fmtMs(c.ms)], ["replayed", c.replayed ? "yes" : ""], ["tools", c.tools.join(", ")],
       ["file", c.file]]);
     if (c.err) body.appendChild(el("div", "div err", "error: " + c.err));
@@ -228,7 +228,7 @@
     var box = el("div", "msg r-" + m.role + (marked ? " marked" : "") + (reply ? " reply" : ""));
     var head = el("div", "head");
     head.appendChild(el("span", "", (i >= 0 ? i + " · " : "") + m.role + (m.name ? " " + m.name : "")));
-    if (m.injected) head.appendChild(el("span", "tag", "injected: " + m.injected.join(", ")));
+    if (m.injected) head.appendChild(el("span", "tag", "injected: " + [].concat(m.injected).join(", ")));
     if (m.is_error) head.appendChild(el("span", "tag err", "error"));
     if (m.simulated) head.appendChild(el("span", "tag", "simulated"));
     if (m.tool_call_id) head.appendChild(el("span", "tag", m.tool_call_id));
@@ -240,10 +240,11 @@
     }
     var text = typeof m.content === "string" ? m.content : m.content === null || m.content === undefined ? "" : json(m.content);
     if (text) longText(content, text);
-    var calls = m.tool_calls || [];
+    var calls = Array.isArray(m.tool_calls) ? m.tool_calls : [];
     for (var k = 0; k < calls.length; k++) {
-      var fn = calls[k].function || {}, cd = el("div", "call");
-      cd.appendChild(el("div", "name", "→ " + fn.name + (calls[k].id ? "  (" + calls[k].id + ")" : "")));
+      var tc = calls[k] && typeof calls[k] === "object" ? calls[k] : {};
+      var fn = tc.function && typeof tc.function === "object" ? tc.function : {}, cd = el("div", "call");
+      cd.appendChild(el("div", "name", "→ " + fn.name + (tc.id ? "  (" + tc.id + ")" : "")));
       longText(cd, prettyArgs(fn.arguments));
       content.appendChild(cd);
     }
