@@ -183,3 +183,19 @@ def test_malformed_records_render_and_every_row_clicks_without_a_script_error(br
     errors = [e for e in browser.events[since:] if e.get("method") == "Runtime.exceptionThrown"]
     assert errors == []
     assert "{not json" in browser.eval("document.getElementById('detail-body').innerText")
+
+
+def test_a_divergence_shows_as_a_diff_on_its_call(browser, trajectory, records, tmp_path):
+    rec = records[0]
+    now = json.loads(json.dumps(rec["messages"]))
+    now[1]["content"] = "Sum different things."
+    report = json.dumps({"trace_id": rec["trace_id"], "agent_path": "lead", "iteration": 1,
+                         "message": "message 1 (user) differs from the recording", "messages": now})
+    out = tmp_path / "div.html"
+    out.write_text(build([str(trajectory)], replay_report=report).html, encoding="utf-8")
+    _open(browser, out)
+    assert "diverged" in browser.eval("document.querySelector('#runs .row').innerText")
+    browser.click(f'#tree .node[data-span="{rec["span_id"]}"]')
+    assert browser.eval("[...document.querySelectorAll('#detail-body .diff .d-ins')].map(e => e.textContent)") == \
+        ["+ Sum different things."]
+    assert browser.eval("document.querySelectorAll('#detail-body .msg.marked').length") == 1
