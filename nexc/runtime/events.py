@@ -127,7 +127,11 @@ def clip(value: Any, n: int) -> str:
     are escapes, never raw), cut with ``…``."""
     s = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     s = json.dumps(" ".join(s.split()), ensure_ascii=False)[1:-1]
-    return _cut(_C1.sub(lambda m: f"\\u{ord(m.group()):04x}", s), n)
+    return _cut(_C1.sub(_escape, s), n)
+
+
+def _escape(m: re.Match) -> str:
+    return f"\\u{ord(m.group()):04x}"
 
 
 def _cut(s: str, n: int) -> str:
@@ -145,9 +149,12 @@ def short_arguments(args: Any, n: int = 80) -> str:
         return clip(args, n)
     parts = []
     for k, v in args.items():
-        text = clip(v, 40)
         key = clip(k, 30)
-        parts.append(f'{key}="{text}"' if isinstance(v, str) else f"{key}={text}")
+        if isinstance(v, str):
+            parts.append(f'{key}="{clip(v, 40)}"')
+        else:  # JSON as it is (its strings' control characters are escapes already)
+            text = json.dumps(v, ensure_ascii=False, default=str)
+            parts.append(f"{key}={_cut(_C1.sub(_escape, ' '.join(text.split())), 40)}")
     return _cut(", ".join(parts), n)
 
 
@@ -220,8 +227,9 @@ class StderrPrinter:
         if ev.kind == "tool_call":
             if d.get("kind") == "agent" and d.get("status") == "ok":
                 return None  # the sub-agent's own start and end lines say it
-            args = short_arguments(d.get("arguments"), 70)
             what = "stop" if d.get("stop") else d.get("status")
             how = "replayed" if d.get("replayed") else f"{d.get('seconds', 0.0):.2f}s"
-            return f"{inner}tool {d['tool']}({args}): {what} {how} \"{clip(d.get('text') or '', 50)}\""
+            head, tail = f"{inner}tool {clip(d['tool'], 60)}(", f"): {what} {how} \"{clip(d.get('text') or '', 50)}\""
+            room = max(20, self.width - 11 - len(head) - len(tail))  # the arguments get what the line has left
+            return f"{head}{short_arguments(d.get('arguments'), min(room, 90))}{tail}"
         return None

@@ -197,16 +197,20 @@ def test_a_failing_listener_is_dropped_and_reported_not_fatal(spec):
 def test_printer_escapes_cuts_and_indents():
     import io
 
-    buf = io.StringIO()
-    p = StderrPrinter(buf, width=90)
-    p(Event("tool_call", "a", "a/b@1.0", 1, {"tool": "t", "kind": "python", "arguments": {"x": "l1\nl2\x1b[31m",
-                                                                                      "n": 3},
-                                         "status": "ok", "seconds": 0.5, "text": "r" * 500, "stop": False,
-                                         "replayed": False}))
-    line = buf.getvalue()
-    assert line.count("\n") == 1 and "\x1b" not in line and "\\u001b[31m" in line
-    assert len(line.rstrip("\n")) <= 90 and line.rstrip().endswith("…")
-    assert _TIME.sub("", line).startswith('    tool t(x="l1 l2\\u001b[31m", n=3): ok 0.50s "rrr')
+    def line(width: int, **data) -> str:
+        buf = io.StringIO()
+        StderrPrinter(buf, width=width)(Event("tool_call", "a", "a/b@1.0", 1, {
+            "tool": "t", "kind": "python", "arguments": {"x": "l1\nl2\x1b[31m", "n": 3}, "status": "ok",
+            "seconds": 0.5, "text": "r" * 500, "stop": False, "replayed": False, **data}))
+        out = buf.getvalue()
+        assert out.count("\n") == 1 and "\x1b" not in out and len(out) - 1 <= width
+        return _TIME.sub("", out.rstrip("\n"))
+
+    wide = line(120)
+    assert wide.startswith('    tool t(x="l1 l2\\u001b[31m", n=3): ok 0.50s "rrr') and wide.endswith("r…\"")
+    # a narrow line cuts the arguments first: the outcome stays
+    narrow = line(70, arguments={"x": "y" * 200})
+    assert narrow.startswith('    tool t(x="yyy') and '…): ok 0.50s "rrr' in narrow
 
 
 def test_short_arguments_take_json_text_and_bad_json():
