@@ -54,12 +54,27 @@ def _has_surrogate(text: str) -> bool:
         return True
 
 
+def _finite(value: Any) -> Any:
+    """``value`` with every NaN or infinite float replaced by None."""
+    if isinstance(value, float):
+        return value if value - value == 0 else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
 def json_block(element_id: str, data: Any) -> str:
     """``data`` in a ``<script type="application/json">`` element that no string in it can break out of.
 
     Keys are written in the order given (callers build their data deterministically); lone surrogates become
     ``\\ud8xx`` escapes (``ensure_ascii`` is off otherwise, for size)."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str)
+    try:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str)
+    except ValueError:  # NaN or Infinity read from a record (Python's JSON reader accepts them): null
+        data = _finite(data)
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str)
     if _has_surrogate(text):
         text = json.dumps(data, ensure_ascii=True, separators=(",", ":"), allow_nan=False, default=str)
     return (f'<script type="application/json" id="{esc(element_id)}">'

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nexc.cli import cli
 from nexc.pages.report import build, coverage_rows, filter_drops
@@ -131,3 +133,24 @@ def test_cli(runs, tmp_path):
     (tmp_path / "bad.yaml").write_text("taxonomy:\n  id: root\n  children: []\n")
     r = CliRunner().invoke(cli, ["gap", "report", str(runs), "--taxonomy", str(tmp_path / "bad.yaml")])
     assert r.exit_code == 1 and "NEX800" in r.output
+
+
+_json = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6),
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
+                                                                                 max_size=3), max_leaves=10)
+_result = st.dictionaries(st.sampled_from(["id", "stop_reason", "tokens", "cost", "seconds", "failed", "error",
+                                           "provenance", "trajectory", "finished_at", "llm_calls"]),
+                          _json | st.just("../../etc/passwd"), max_size=9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_result.map(lambda r: dict(r, id=str(r.get("id")))), max_size=5), _json)
+def test_any_results_give_a_page(results, job):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = Path(tmp)
+        (runs / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in results))
+        (runs / "job.json").write_text(json.dumps(job))
+        page = build(runs)
+        assert page.items == len({r["id"] for r in results}) and page.html.startswith("<!DOCTYPE html>")

@@ -296,3 +296,11 @@ def test_page_data_snapshot(snapshot):
     data = runs.build(loaded, "snapshot")
     divergence.attach(data, [])
     assert data == snapshot
+
+
+def test_nan_and_infinity_in_records_become_null(tmp_path):
+    path = tmp_path / "t.jsonl"
+    path.write_text('{"iteration": Infinity, "usage": {"total_tokens": NaN}, "messages": [{"role": "user", '
+                    '"content": "x", "w": -Infinity}]}\n')
+    data = _data(build([str(path)]).html)
+    assert data["runs"][0]["calls"][0]["it"] is None and data["msgs"][0]["w"] is None
