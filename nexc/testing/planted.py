@@ -23,10 +23,7 @@ KINDS = ("truncated", "repetition", "unknown-tool", "invalid-arguments", "unansw
 _CITIES = ["Paris", "Lagos", "Osaka", "Lima", "Oslo", "Quito", "Hanoi", "Accra", "Porto", "Perth", "Cusco",
            "Dakar", "Turin", "Kyoto", "Leeds", "Graz", "Malmo", "Split", "Cork", "Gdansk"]
 _CUR = ["USD", "GBP", "JPY", "CHF", "SEK", "NOK"]
-_VOCAB = ("river market harbour museum tram bakery garden bridge festival library stadium orchard canal ferry "
-          "school clinic tower plaza valley coast vineyard temple forest island street theatre factory airport "
-          "station castle quarter campus lighthouse meadow summit village district archive gallery pier depot "
-          "lagoon terrace studio workshop courtyard fountain pavilion observatory greenhouse").split()
+_VOCAB = ["river", "market", "harbour", "museum", "tram", "bakery", "garden", "bridge", "festival", "library", "stadium", "orchard", "canal", "ferry", "school", "clinic", "tower", "plaza", "valley", "coast", "vineyard", "temple", "forest", "island", "street", "theatre", "factory", "airport", "station", "castle", "quarter", "campus", "lighthouse", "meadow", "summit", "village", "district", "archive", "gallery", "pier", "depot", "lagoon", "terrace", "studio", "workshop", "courtyard", "fountain", "pavilion", "observatory", "greenhouse"]
 _TASKS = ["Find the population of {city} in {year} and convert {amount} {cur} to EUR for a note about the {w}.",
           "How many people lived in {city} in {year}? Also, what is {amount} {cur} in EUR? It is for my {w}.",
           "For a {w} brief: population of {city} ({year}) and {amount} {cur} expressed in euros.",
@@ -46,7 +43,7 @@ class Turn:
     discarded_text: str | None = None
     raw: str | None = None          # text mode: the turn as written (default: rendered from the calls)
     error: dict | None = None       # the call failed: no reply at all
-    sub: "Conv | None" = None       # a sub-agent run started by this turn's (only) call
+    sub: Conv | None = None       # a sub-agent run started by this turn's (only) call
     loc_reply: tuple[int, int] | None = None
     loc_results: list[tuple[int, int]] = field(default_factory=list)
 
@@ -142,21 +139,21 @@ def _reply(turn: Turn, conv: Conv, ids: list[str]) -> dict:
 
 def build(conv: Conv, rng: random.Random, *, trace_id: str | None = None, request: bool = True) -> list[dict]:
     """The trajectory records of a script (each turn's ``loc_reply``/``loc_results`` filled in)."""
-    trace_id = trace_id or "%032x" % rng.getrandbits(128)
+    trace_id = trace_id or f"{rng.getrandbits(128):032x}"
     out: list[dict] = []
     _build(conv, rng, trace_id, None, out, request)
     return out
 
 
 def _build(conv: Conv, rng, trace_id: str, parent: str | None, out: list, request: bool) -> str:
-    run_span = "%016x" % rng.getrandbits(64)
+    run_span = f"{rng.getrandbits(64):016x}"
     msgs: list[dict] = [{"role": "system", "content": conv.system}, {"role": "user", "content": conv.task}]
     t = 1_700_000_000.0 + len(out)
     answer = ""
     for it, turn in enumerate(conv.turns, start=1):
         ids = [f"call_{rng.getrandbits(32):08x}" for _ in turn.calls]
         reply = None if turn.error else _reply(turn, conv, ids)
-        rec = {"schema": "nexc.trajectory/2", "trace_id": trace_id, "span_id": "%016x" % rng.getrandbits(64),
+        rec = {"schema": "nexc.trajectory/2", "trace_id": trace_id, "span_id": f"{rng.getrandbits(64):016x}",
                "parent_span_id": run_span, "agent_name": conv.agent, "agent_path": conv.path or conv.agent,
                "depth": conv.depth, "iteration": it, "model": "planted", "tool_format": conv.fmt,
                "profile": "nexc", "params": {"model": "planted"}, "messages": copy.deepcopy(msgs),
@@ -217,7 +214,8 @@ def plant(conv: Conv, kind: str, rng: random.Random, *, other_task: str | None =
                          [_result(name, f"Error: unknown tool '{name}'", True)]))
         return kind, 0, "reply"
     if kind == "invalid-arguments":
-        bad = rng.choice([{"year": 2000}, {"city": 42}, '{"city": "Par'])
+        # broken JSON only in native mode: in a text-mode turn it is malformed format text
+        bad = rng.choice([{"year": 2000}, {"city": 42}] + (['{"city": "Par'] if conv.fmt == "openai" else []))
         t.insert(0, Turn("Looking that up.", [("lookup", bad)],
                          [_result("lookup", "Error: invalid arguments for lookup", True)]))
         return kind, 0, "reply"

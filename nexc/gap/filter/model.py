@@ -61,6 +61,8 @@ class Run:
     #: from ``RUNS/results.jsonl`` when the input is a ``gap run`` folder
     result: dict | None = None
     _steps: list[Step] | None = None
+    #: what several rules compute once per run (parsed text-mode turns, tool schemas), by key
+    memo: dict = field(default_factory=dict)
 
     def steps(self) -> list[Step]:
         """Every message once, in the order the run made them (see the module docstring)."""
@@ -71,8 +73,9 @@ class Run:
     def task(self) -> str:
         """The entry agent's task: its first user message ('' when none)."""
         for rec in self.records:
-            if int(rec.get("depth") or 0) == 0:
-                for m in rec.get("messages") or ():
+            if depth_of(rec) == 0:
+                msgs = rec.get("messages")
+                for m in msgs if isinstance(msgs, list) else ():
                     if isinstance(m, dict) and m.get("role") == "user" and not m.get("injected"):
                         return content_text(m.get("content"))
                 break
@@ -86,8 +89,25 @@ def content_text(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "".join(p.get("text") or "" if isinstance(p, dict) else str(p) for p in content)
+        return "".join(str(p.get("text") or "") if isinstance(p, dict) else str(p) for p in content)
     return str(content)
+
+
+def calls_of(message: dict) -> list[dict]:
+    """The tool calls of a message that are call objects (odd shapes are skipped)."""
+    calls = message.get("tool_calls")
+    return [c for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
+
+
+def depth_of(rec: dict) -> int:
+    d = rec.get("depth")
+    return d if isinstance(d, int) else 0
+
+
+def text_field(rec: dict, key: str) -> str | None:
+    """A record's string field (None when absent or not a string)."""
+    v = rec.get(key)
+    return v if isinstance(v, str) else None
 
 
 def reply_of(rec: dict) -> dict | None:
@@ -99,7 +119,7 @@ def reply_of(rec: dict) -> dict | None:
 
 
 def _agent_key(rec: dict) -> str:
-    return str(rec.get("agent_path") or rec.get("agent_name") or "") + "\0" + str(rec.get("parent_span_id") or "")
+    return f"{rec.get('agent_path') or rec.get('agent_name') or ''}\0{rec.get('parent_span_id') or ''}"
 
 
 def conversation_steps(records: list[dict]) -> list[Step]:
@@ -114,7 +134,8 @@ def conversation_steps(records: list[dict]) -> list[Step]:
         if not isinstance(msgs, list):
             msgs = []
         key = _agent_key(rec)
-        path = str(rec.get("agent_path") or rec.get("agent_name") or "")
+        path = rec.get("agent_path") or rec.get("agent_name") or ""
+        path = path if isinstance(path, str) else json.dumps(path, default=str)
         prev = seen.get(key)
         start = 0
         if prev:
@@ -138,11 +159,27 @@ def conversation_steps(records: list[dict]) -> list[Step]:
 
 
 def parse_record(line: bytes) -> dict | None:
-    """A trajectory line as a record (None: not a JSON object with a trace_id)."""
-    try:
-        rec = _DECODE(line.decode("utf-8", "surrogateescape"))
-    except ValueError:
-        return None
+    """A trajectory line as a record (None: not a JSON object with a trace_id).
+
+    No rule reads ``request`` (the exact body sent, the conversation once more): when the line holds it
+    where the trajectory writer puts it (between ``tools`` and ``response``) it is cut out before decoding,
+    which saves about a third of the time. A cut that was not the top-level key (the decoded record still has
+    a ``request``, or no longer decodes) is undone by decoding the whole line."""
+    i = line.find(b',"request":{')
+    j = line.find(b'},"response":', i) if i >= 0 else -1
+    rec = None
+    if j >= 0:
+        try:
+            rec = _DECODE((line[:i] + line[j + 1:]).decode("utf-8", "surrogateescape"))
+        except ValueError:
+            rec = None
+        if isinstance(rec, dict) and "request" in rec:
+            rec = None
+    if rec is None:
+        try:
+            rec = _DECODE(line.decode("utf-8", "surrogateescape"))
+        except ValueError:
+            return None
     if not isinstance(rec, dict) or not isinstance(rec.get("trace_id"), str):
         return None
     return rec

@@ -11,8 +11,9 @@ Rules are declared in :data:`RULE_MODULES` (one module per group), imported on f
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from nexc.gap.filter.model import Finding, Run
 

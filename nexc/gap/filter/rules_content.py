@@ -13,14 +13,15 @@ import json
 import re
 from collections import Counter
 
-from nexc.gap.filter.model import Finding, Run, short
+from nexc.gap.filter.model import Finding, Run, calls_of, short
 from nexc.gap.filter.registry import Config, rule
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def _call_key(c: dict) -> tuple[str, str]:
-    fn = c.get("function") or {}
+    fn = c.get("function")
+    fn = fn if isinstance(fn, dict) else {}
     args = fn.get("arguments")
     if isinstance(args, str):
         try:
@@ -50,9 +51,7 @@ def repetition(run: Run, cfg: Config):
     for st in run.steps():
         if not st.is_reply:
             continue
-        for c in st.message_dict.get("tool_calls") or ():
-            if not isinstance(c, dict):
-                continue
+        for c in calls_of(st.message_dict):
             key = (st.agent_path, *_call_key(c))
             calls[key] = calls.get(key, 0) + 1
             if calls[key] == cfg.repeat_calls:
@@ -97,8 +96,8 @@ def _observations(run: Run, agent_path: str) -> str:
         if st.role in ("user", "system", "tool"):
             parts.append(st.text)
         elif st.role == "assistant":
-            for c in m.get("tool_calls") or ():
-                fn = c.get("function") if isinstance(c, dict) else None
+            for c in calls_of(m):
+                fn = c.get("function")
                 if isinstance(fn, dict):
                     a = fn.get("arguments")
                     parts.append(a if isinstance(a, str) else json.dumps(a, ensure_ascii=False))
@@ -126,7 +125,7 @@ def unsupported_claim(run: Run, cfg: Config):
             last_reply[st.agent_path] = k
     for k in sorted(last_reply.values()):
         st = steps[k]
-        if st.message_dict.get("tool_calls"):
+        if calls_of(st.message_dict):
             continue  # the agent run did not end with an answer
         answer = st.text
         found = claims(answer)

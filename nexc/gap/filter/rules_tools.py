@@ -10,7 +10,7 @@ import json
 import re
 from functools import lru_cache
 
-from nexc.gap.filter.model import Finding, Run, Step, short
+from nexc.gap.filter.model import Finding, Run, Step, calls_of, short
 from nexc.gap.filter.registry import Config, rule
 
 
@@ -28,14 +28,14 @@ def _tool_schemas(rec: dict) -> dict[str, dict] | None:
 
 
 def _calls(st: Step):
-    for c in st.message_dict.get("tool_calls") or ():
-        fn = c.get("function") if isinstance(c, dict) else None
+    for c in calls_of(st.message_dict):
+        fn = c.get("function")
         if isinstance(fn, dict):
             yield c, str(fn.get("name") or ""), fn.get("arguments")
 
 
 def _schemas(run: Run):
-    cache: dict[int, dict | None] = {}
+    cache: dict[int, dict | None] = run.memo.setdefault("tool_schemas", {})
 
     def get(i: int):
         if i not in cache:
@@ -70,8 +70,60 @@ def _validator(schema_text: str):
     return cls(schema)
 
 
+_TYPES = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,), "array": (list,),
+          "object": (dict,), "null": (type(None),)}
+_PLAIN = {"type", "description", "title", "default", "examples", "enum"}
+_OBJECT = {"type", "properties", "required", "description", "title", "additionalProperties", "$schema"}
+
+
+def _fits(value, schema: dict) -> bool | None:
+    """Whether ``value`` fits a plain property schema (None: the schema needs the full validator)."""
+    if not schema.keys() <= _PLAIN:
+        return None
+    t = schema.get("type")
+    if t is not None:
+        names = [t] if isinstance(t, str) else t if isinstance(t, list) else None
+        if names is None or any(n not in _TYPES for n in names):
+            return None
+        ok = any(isinstance(value, _TYPES[n]) and not (n in ("integer", "number") and isinstance(value, bool))
+                 or (n == "integer" and isinstance(value, float) and value.is_integer()) for n in names)
+        if not ok:
+            return False
+    enum = schema.get("enum")
+    return not (isinstance(enum, list) and value not in enum)
+
+
+def _fast_problem(arguments: dict, schema: dict) -> tuple[bool, str | None]:
+    """(decided, problem) for the common shape of tool schemas: an object of plain typed properties."""
+    if not schema.keys() <= _OBJECT or schema.get("type", "object") != "object":
+        return False, None
+    props = schema.get("properties") or {}
+    extra = schema.get("additionalProperties", True)
+    if not isinstance(props, dict) or not isinstance(extra, bool):
+        return False, None
+    for name in schema.get("required") or ():
+        if name not in arguments:
+            return True, f"'{name}' is a required property"
+    for k, v in arguments.items():
+        sub = props.get(k)
+        if sub is None:
+            if not extra:
+                return True, f"additional property '{k}' is not allowed"
+            continue
+        if not isinstance(sub, dict):
+            return False, None
+        fits = _fits(v, sub)
+        if fits is None:
+            return False, None
+        if not fits:
+            return True, f"{k}: {json.dumps(v, ensure_ascii=False)[:40]} is not of type {sub.get('type')!r}" \
+                if "type" in sub else f"{k}: {json.dumps(v, ensure_ascii=False)[:40]} is not one of the values"
+    return True, None
+
+
 def argument_problem(arguments, schema: dict) -> str | None:
-    """Why ``arguments`` (a JSON string or a dict) do not fit ``schema`` (None: they do)."""
+    """Why ``arguments`` (a JSON string or a dict) do not fit ``schema`` (None: they do). Plain schemas are
+    checked here; anything else by ``jsonschema`` (a validator per distinct schema)."""
     if isinstance(arguments, str):
         try:
             arguments = json.loads(arguments) if arguments.strip() else {}
@@ -81,6 +133,9 @@ def argument_problem(arguments, schema: dict) -> str | None:
         return f"arguments are {type(arguments).__name__}, not an object"
     if not schema:
         return None
+    decided, why = _fast_problem(arguments, schema)
+    if decided:
+        return why
     v = _validator(json.dumps(schema, sort_keys=True))
     if v is None:
         return None
@@ -105,9 +160,9 @@ def invalid_arguments(run: Run, cfg: Config):
                     yield Finding("invalid-arguments", st.record, st.message, short(f"{name}: {why}"))
 
 
-_ERROR_TEXT = re.compile(r"^\s*(error\b|exception\b|traceback \(most recent call last\))", re.I)
+_ERROR_TEXT = re.compile(r"^\s*(error\b|exception\b|traceback \(most recent call last\))", re.IGNORECASE)
 _ACK = re.compile(r"error|fail|could ?n[o']t|cannot|can't|unable|unavailable|not available|did ?n[o']t work|"
-                  r"retry|problem|issue|sorry|unfortunately|does ?n[o']t exist|not found|错误|失败|无法", re.I)
+                  r"retry|problem|issue|sorry|unfortunately|does ?n[o']t exist|not found|错误|失败|无法", re.IGNORECASE)
 
 
 def is_error(st: Step) -> bool:
@@ -128,7 +183,7 @@ def unanswered_error(run: Run, cfg: Config):
             yield Finding("unanswered-error", st.record, st.message,
                           short(f"the agent stopped after this error: {st.text}"))
             continue
-        if any(n == name for _, n, _ in _calls(nxt)) or nxt.message_dict.get("tool_calls"):
+        if calls_of(nxt.message_dict):
             continue  # a retry, or another way to the result
         if not _ACK.search(nxt.text):
             yield Finding("unanswered-error", st.record, st.message,
@@ -137,9 +192,9 @@ def unanswered_error(run: Run, cfg: Config):
 
 _PLACEHOLDER = re.compile(
     r"^\s*(todo|tbd|fixme|placeholder|<placeholder>|\.\.\.|…|n/a|none|null|undefined|"
-    r"\{\{?\s*[a-z_][a-z0-9_]*\s*\}?\}|<[a-z_]+>|\[[a-z _]+\]|\$\{?[a-z_]+\}?)\s*\.?\s*$", re.I)
+    r"\{\{?\s*[a-z_][a-z0-9_]*\s*\}?\}|<[a-z_]+>|\[[a-z _]+\]|\$\{?[a-z_]+\}?)\s*\.?\s*$", re.IGNORECASE)
 _LOREM = re.compile(r"lorem ipsum|dolor sit amet|\{\{\s*[a-z_]+\s*\}\}|\{(result|output|value|answer|data)\}",
-                    re.I)
+                    re.IGNORECASE)
 
 
 def placeholder(text: str) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from nexc.gap.filter.model import Finding, Run, short
+from nexc.gap.filter.model import Finding, Run, depth_of, short, text_field
 from nexc.gap.filter.registry import Config, rule
 
 _LENGTH = {"length", "max_tokens", "max_output_tokens"}
@@ -29,13 +29,20 @@ def _format(name: str):
         return None
 
 
-def _text_turns(run: Run):
-    """(step, format, raw text, parse result) of each text-mode reply."""
+def _text_turns(run: Run) -> list:
+    """(step, format, raw text, parse result) of each text-mode reply (parsed once per run)."""
+    got = run.memo.get("text_turns")
+    if got is None:
+        got = run.memo["text_turns"] = list(_read_text_turns(run))
+    return got
+
+
+def _read_text_turns(run: Run):
     for st in run.steps():
         if not st.is_reply:
             continue
         rec = run.records[st.record]
-        fmt = _format(str(rec.get("tool_format") or ""))
+        fmt = _format(text_field(rec, "tool_format") or "")
         if fmt is None:
             continue
         m = st.message_dict
@@ -70,11 +77,11 @@ def _unclosed(fmt, raw: str, errors: list[str]) -> str | None:
 @rule("truncated", "NEX820", "The run has a turn cut off by the token limit or a call block left open.")
 def truncated(run: Run, cfg: Config):
     for st in run.steps():
-        if st.is_reply and run.records[st.record].get("finish_reason") in _LENGTH:
+        if st.is_reply and text_field(run.records[st.record], "finish_reason") in _LENGTH:
             yield Finding("truncated", st.record, st.message,
                           f"finish_reason={run.records[st.record]['finish_reason']}: …{short(st.text[-60:], 60)}")
     for st, fmt, raw, parsed in _text_turns(run):
-        if run.records[st.record].get("finish_reason") in _LENGTH:
+        if text_field(run.records[st.record], "finish_reason") in _LENGTH:
             continue  # reported above
         open_ = _unclosed(fmt, raw, parsed.errors)
         if open_ is not None:
@@ -84,7 +91,7 @@ def truncated(run: Run, cfg: Config):
 @rule("malformed-format", "NEX829", "A text-mode turn holds call text its format cannot read.")
 def malformed(run: Run, cfg: Config):
     for st, fmt, raw, parsed in _text_turns(run):
-        if not parsed.errors or run.records[st.record].get("finish_reason") in _LENGTH:
+        if not parsed.errors or text_field(run.records[st.record], "finish_reason") in _LENGTH:
             continue
         if _unclosed(fmt, raw, parsed.errors) is not None:
             continue  # an open block is a truncation, reported by `truncated`
@@ -103,7 +110,7 @@ def text_after_call(run: Run, cfg: Config):
 
 def _last_entry_record(run: Run) -> int:
     for i in range(len(run.records) - 1, -1, -1):
-        if int(run.records[i].get("depth") or 0) == 0 and run.records[i].get("kind") != "tool_simulation":
+        if depth_of(run.records[i]) == 0 and run.records[i].get("kind") != "tool_simulation":
             return i
     return len(run.records) - 1
 

@@ -105,6 +105,7 @@ def load_records(run: Run) -> None:
     """Parse a run's lines into ``run.records`` (a line that no longer parses becomes an empty record)."""
     run.records = [parse_record(x) or {"trace_id": run.trace_id} for x in run.lines]
     run._steps = None
+    run.memo = {}
 
 
 def check_runs(inputs: Inputs, rules: list[Rule], cfg: Config) -> dict[str, list]:
@@ -116,17 +117,17 @@ def check_runs(inputs: Inputs, rules: list[Rule], cfg: Config) -> dict[str, list
         load_records(run)
         found = []
         for r in per_run:
-            found += _safe(r, lambda: r.check(run, cfg), run, inputs)
+            found += _safe(r, r.check, (run, cfg), run, inputs)
         for r, index in corpus:
-            found += _safe(r, lambda: index.check(run), run, inputs)
+            found += _safe(r, index.check, (run,), run, inputs)
         out[tid] = found
-        run.records, run._steps = [], None
+        run.records, run._steps, run.memo = [], None, {}
     return out
 
 
-def _safe(r: Rule, call, run: Run, inputs: Inputs) -> list:
+def _safe(r: Rule, call, args: tuple, run: Run, inputs: Inputs) -> list:
     try:
-        return list(call() or ())
+        return list(call(*args) or ())
     except Exception as exc:  # noqa: BLE001 - one odd record must not stop a filter of thousands of runs
         inputs.problems.append(Problem("NEX841", inputs.sources.get(run.trace_id, "?"), 1,
                                        f"rule '{r.id}' failed on run {run.trace_id}: {type(exc).__name__}: {exc}",
