@@ -5,12 +5,11 @@ Exit codes: 0 success (no errors), 1 errors found in the input, 2 usage or inter
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import sys
 
 import click
 
+from nexc._lazy import installed, load_ref
 from nexc.version import __version__
 
 #: name → "module:attribute" of a click command; loaded on first use.
@@ -65,36 +64,27 @@ OPTION_CHECKS: dict[str, dict[str, str]] = {
 }
 
 
-def _installed(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
 class LazyGroup(click.Group):
     """A group whose subcommands are imported when invoked (or when help lists them)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return [n for n, ref in COMMANDS.items() if _installed(ref.split(":")[0])]
+        return [n for n, ref in COMMANDS.items() if installed(ref.split(":")[0])]
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         ref = COMMANDS.get(name)
         if ref is None:
             return None
-        mod, _, attr = ref.partition(":")
+        mod = ref.partition(":")[0]
         try:
-            module = importlib.import_module(mod)
+            cmd = load_ref(ref)
         except ModuleNotFoundError as exc:
             if exc.name and mod.startswith(exc.name):
                 return None
             raise
-        cmd = getattr(module, attr)
         for param in getattr(cmd, "params", ()):
             ref = OPTION_CHECKS.get(name, {}).get(param.name or "")
             if ref and param.callback is None:
-                cmod, _, cattr = ref.partition(":")
-                param.callback = getattr(importlib.import_module(cmod), cattr)
+                param.callback = load_ref(ref)
         return cmd
 
     def resolve_command(self, ctx: click.Context, args: list[str]):

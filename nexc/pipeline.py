@@ -7,12 +7,12 @@ pure function ``check(fw, reporter, ctx)`` and each optimisation ``optimise(fw, 
 """
 from __future__ import annotations
 
-import importlib
 import os
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nexc._lazy import load_ref
 from nexc.diagnostics import Reporter
 from nexc.ir.base import Span
 from nexc.ir.model import Framework
@@ -128,11 +128,11 @@ def compile_path(path: str | os.PathLike, *, kind: str | None = None, reporter: 
 
         fw = _guard(r, fw.span, simulate_missing, fw, ctx.root_dir, r) or fw
     for mod in CHECKS if checks else ():
-        _guard(r, fw.span, importlib.import_module(mod).check, fw, r, ctx)
+        _guard(r, fw.span, load_ref(f"{mod}:check"), fw, r, ctx)
     suppressed = suppress(r, ctx)
     if optimise and not r.has_errors:
         for mod in OPTIMISATIONS:
-            fw = _guard(r, fw.span, importlib.import_module(mod).optimise, fw, ctx) or fw
+            fw = _guard(r, fw.span, load_ref(f"{mod}:optimise"), fw, ctx) or fw
     return CompileResult(fw, r, ctx, suppressed)
 
 

@@ -9,7 +9,6 @@ not see each other's.
 """
 from __future__ import annotations
 
-from nexc.runtime.tools import INJECTED  # the check must agree with what the runtime fills in
 from nexc.source import display_path
 
 import importlib
@@ -72,6 +71,8 @@ def _load(target: str, root: str | None = None):
 
 def signature_problems(fn, parameters: dict) -> list[str]:
     """How ``fn``'s signature disagrees with the JSON Schema ``parameters`` (empty when it agrees)."""
+    from nexc.runtime.tools import INJECTED  # what the runtime fills in (imported late: lint stays runtime-free)
+
     try:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):

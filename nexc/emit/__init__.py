@@ -3,9 +3,9 @@
 the ``nexc.emitters`` entry-point group."""
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from typing import Callable
+
+from nexc._lazy import installed, load_ref
 
 EMITTERS: dict[str, str] = {
     "manifest": "nexc.emit.manifest:emit",
@@ -13,13 +13,6 @@ EMITTERS: dict[str, str] = {
     "nexau": "nexc.emit.nexau_export:emit",
     "dataset": "nexc.emit.training_templates:emit",
 }
-
-
-def _installed(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 def _entry_points() -> dict[str, str]:
@@ -32,7 +25,7 @@ def targets() -> list[str]:
     """Every target whose emitter module is installed."""
     out = []
     for name, ref in {**EMITTERS, **_entry_points()}.items():
-        if _installed(ref.split(":")[0]):
+        if installed(ref.split(":")[0]):
             out.append(name)
     return out
 
@@ -40,7 +33,6 @@ def targets() -> list[str]:
 def get_emitter(target: str) -> Callable:
     """The emit function for ``target``; ``KeyError`` if there is none."""
     ref = EMITTERS.get(target) or _entry_points().get(target)
-    if ref is None or not _installed(ref.split(":")[0]):
+    if ref is None or not installed(ref.split(":")[0]):
         raise KeyError(target)
-    mod, _, attr = ref.partition(":")
-    return getattr(importlib.import_module(mod), attr)
+    return load_ref(ref)

@@ -8,11 +8,12 @@ folder nor installed are reported, so a build can say what will be missing at ru
 from __future__ import annotations
 
 import ast
-import importlib.util
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from nexc._lazy import installed
 
 
 @dataclass
@@ -110,10 +111,7 @@ def _installed(top: str) -> bool:
     imported: a top-level ``find_spec`` only searches ``sys.path``)."""
     if top in sys.builtin_module_names or top in sys.stdlib_module_names or top in sys.modules:
         return True
-    try:
-        return importlib.util.find_spec(top) is not None
-    except (ImportError, ValueError):
-        return False
+    return installed(top)
 
 
 def scan(fw, root: Path) -> ModuleScan:

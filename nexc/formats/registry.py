@@ -11,9 +11,9 @@ format's default variant. A plugin's entry point names its id and points at a
 from __future__ import annotations
 
 import difflib
-import importlib
 from typing import Any
 
+from nexc._lazy import load_ref
 from nexc.formats.base import Format
 
 #: id → "module:Class" (modules import on first use)
@@ -91,8 +91,7 @@ def get_format(name: str) -> Format:
     if key in _instances:
         return _instances[key]
     if key in BUILTIN:
-        module, _, cls = BUILTIN[key].partition(":")
-        fmt = _instantiate(getattr(importlib.import_module(f"nexc.formats.dialects.{module}"), cls))
+        fmt = _instantiate(load_ref(f"nexc.formats.dialects.{BUILTIN[key]}"))
     else:
         plugins = _load_plugins()
         ep = plugins.get(key) or plugins.get(name)

@@ -7,10 +7,11 @@ which exist.
 """
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
+
+from nexc._lazy import load_ref
 
 if TYPE_CHECKING:  # this module stays light: the CLI's --from choices import FRONTENDS from it
     from nexc.diagnostics import Reporter
@@ -28,7 +29,7 @@ FRONTENDS: dict[str, str] = {
 
 def frontend(name: str) -> ModuleType:
     """The frontend module called ``name``."""
-    return importlib.import_module(FRONTENDS[name])
+    return load_ref(FRONTENDS[name])
 
 
 def available() -> list[str]:
@@ -36,7 +37,7 @@ def available() -> list[str]:
     out = []
     for name, mod in FRONTENDS.items():
         try:
-            importlib.import_module(mod)
+            load_ref(mod)
         except ModuleNotFoundError:
             continue
         out.append(name)

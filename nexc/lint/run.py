@@ -170,8 +170,7 @@ def is_library(res, imported: bool = False) -> bool:
 def check_library(res, diags: list) -> tuple[list, list]:
     """``(diagnostics, suppressed)`` of a library: ``diags`` (what compiling it reported) and what the
     whole-framework checks find when one stand-in agent uses everything it declares."""
-    import importlib
-
+    from nexc._lazy import load_ref
     from nexc.diagnostics import Reporter
     from nexc.ir.base import Span
     from nexc.ir.surface import Name, SourceFile, SurfaceAgent
@@ -194,7 +193,7 @@ def check_library(res, diags: list) -> tuple[list, list]:
             if mod in LIBRARY_SKIPS:
                 continue
             try:
-                importlib.import_module(mod).check(fw, r, ctx)
+                load_ref(f"{mod}:check")(fw, r, ctx)
             except Exception as exc:  # noqa: BLE001 - a bug in nexc is a diagnostic, never a traceback
                 r.report("NEX900", root.span, f"internal error in {mod} (checking a library): "
                          f"{type(exc).__name__}: {exc}", notes=("this is a bug in nexc; set NEXC_DEBUG=1 and "

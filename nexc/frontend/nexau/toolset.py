@@ -6,13 +6,12 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from nexc.diagnostics.suggest import did_you_mean
-from nexc.frontend.located import Loc
+from nexc.frontend.located import Loc, literal_spans
 from nexc.frontend.nexau import values as v
 from nexc.frontend.nexau.files import child_path, is_package_resource, outside_project, skill_front_matter
 from nexc.ir.base import Span
 from nexc.ir.model import Binding, McpServer, Skill
 from nexc.ir.surface import Name, SurfaceTool
-from nexc.runtime.tools import INJECTED
 
 if TYPE_CHECKING:
     from nexc.frontend.nexau.loader import Loader
@@ -26,8 +25,17 @@ SUB_AGENT_KEYS = ("name", "config_path", "source_id")
 SKILL_KEYS = ("name", "path", "source_id")
 MCP_KEYS = ("name", "type", "command", "args", "env", "url", "headers", "timeout", "disable_parallel", "permissions",
             "tool_permissions", "auth", "source_id", "description")
-#: NexAU's reserved parameter names: what the nexc runtime injects, plus the two NexAU itself passes.
-RESERVED_KWARGS = INJECTED + ("agent_state", "ctx")
+#: Parameter names NexAU passes itself; with what the nexc runtime injects they are reserved
+#: (:func:`reserved_kwargs`).
+NEXAU_INJECTED = ("agent_state", "ctx")
+
+
+def reserved_kwargs() -> tuple[str, ...]:
+    """NexAU's reserved parameter names: ``nexc.runtime.tools.INJECTED`` plus :data:`NEXAU_INJECTED`
+    (imported here, not at the top, so that reading a NexAU spec loads nothing of the runtime package)."""
+    from nexc.runtime.tools import INJECTED
+
+    return INJECTED + NEXAU_INJECTED
 
 
 class AgentToolset:
@@ -172,7 +180,7 @@ class AgentToolset:
                 schema = {"type": "object", "properties": schema.get("properties", {})}
             elif schema.get("type") != "object":
                 r.report("NEX203", b["input_schema"].span, "a tool's input_schema must be of type 'object'")
-            for k in RESERVED_KWARGS:
+            for k in reserved_kwargs():
                 if k in schema.get("properties", {}) or k in schema:
                     r.report("NEX203", b["input_schema"].span, f"'{k}' is injected by the runtime and must not be a "
                                                                "parameter")
@@ -195,10 +203,11 @@ class AgentToolset:
             f["lazy"] = True
         if "extra_kwargs" in entry:
             kw = v.json_map(entry["extra_kwargs"], "extra_kwargs", r) or {}
-            bad = sorted(set(kw) & set(RESERVED_KWARGS))
+            reserved = reserved_kwargs()
+            bad = sorted(set(kw) & set(reserved))
             if bad:
                 r.report("NEX203", entry["extra_kwargs"].span, f"extra_kwargs may not set {', '.join(bad)} (reserved)")
-            f["extra_kwargs"] = {k: x for k, x in kw.items() if k not in RESERVED_KWARGS}
+            f["extra_kwargs"] = {k: x for k, x in kw.items() if k not in reserved}
         for k, why in (("defer_loading", "deferred tool loading (v0.4) is not supported; the tool is declared up "
                                          "front"),
                        ("as_skill", "tools as skills are not supported; it is an ordinary tool"),
@@ -334,7 +343,10 @@ class AgentToolset:
         if t != "stdio" and not f.get("url"):
             r.report("NEX202", entry.span, f"{t} MCP server '{name}' needs a 'url'")
             return None
-        return McpServer(span=entry.span, name=name, transport=t, **{k: x for k, x in f.items() if x is not None})
+        spans = {p: sp for k in ("command", "url", "args", "env", "headers") if f.get(k) is not None
+                 for p, sp in literal_spans(b[k], k).items()}
+        return McpServer(span=entry.span, name=name, transport=t, value_spans=spans,
+                         **{k: x for k, x in f.items() if x is not None})
 
     def stop_tools(self, loc: Loc) -> tuple[Name, ...]:
         out = []
