@@ -77,10 +77,7 @@ async def _drive(actors, shards, batch: int, runs: Path, opts: RunOptions, done:
                            or (opts.budget_usd and counts["cost"] >= opts.budget_usd))}
     counts["budget_stopped"] = stopped["now"]
 
-    def committed(rec: dict) -> None:
-        if counts.add(rec):
-            stopped["now"] = True
-    log = Log(runs, committed)
+    log = Log(runs, counts.add)
     queues = [[s[i:i + batch] for i in range(0, len(s), batch)] for s in shards]
     flying: dict = {}
 
@@ -97,6 +94,8 @@ async def _drive(actors, shards, batch: int, runs: Path, opts: RunOptions, done:
             k = flying.pop(ready[0])
             for rec, text in await asyncio.to_thread(ray.get, ready[0]):
                 _write_trajectory(runs, rec, text)
+                if counts.spent(rec):
+                    stopped["now"] = True
                 log.commit(rec)
             await asyncio.sleep(0)
             feed(k)

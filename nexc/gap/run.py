@@ -181,13 +181,10 @@ _BUDGET = re.compile(r"^\s*(?:(?P<d1>\$)\s*(?P<n1>[0-9.]+)|(?P<n2>[0-9.]+)\s*(?P
 def parse_budget(text: str) -> tuple[str, float]:
     """``100000`` / ``100k`` / ``2m`` tokens, or ``$5`` / ``5$`` / ``5usd`` dollars: ``("tokens"|"usd", amount)``."""
     m = _BUDGET.match(str(text))
-    try:
-        value = float(m.group("n1") or m.group("n2")) if m else -1.0
-    except ValueError:
-        value = -1.0
-    if value <= 0:
+    if not m or not re.fullmatch(r"\d+(\.\d*)?|\.\d+", m.group("n1") or m.group("n2")) \
+            or float(m.group("n1") or m.group("n2")) <= 0:
         raise ValueError(f"'{text}' is no budget: give tokens (100000, 100k, 2m) or dollars ($5, 5$, 5usd)")
-    unit = (m.group("unit") or "").lower()
+    value, unit = float(m.group("n1") or m.group("n2")), (m.group("unit") or "").lower()
     if m.group("d1") or unit in ("$", "usd"):
         return "usd", value
     return "tokens", value * {"k": 1e3, "m": 1e6}.get(unit, 1)
@@ -196,11 +193,8 @@ def parse_budget(text: str) -> tuple[str, float]:
 def parse_price(text: str) -> tuple[float, float]:
     """``IN/OUT`` dollars per million prompt / completion tokens (``0.5/1.5``; one number for both)."""
     parts = str(text).replace("$", "").split("/")
-    try:
-        nums = [float(x) for x in parts]
-    except ValueError:
-        nums = []
-    if len(nums) not in (1, 2) or any(x < 0 for x in nums):
+    nums = [float(x) for x in parts if re.fullmatch(r"\s*(\d+(\.\d*)?|\.\d+)\s*", x)]
+    if len(nums) != len(parts) or len(nums) not in (1, 2) or any(x < 0 for x in nums):
         raise ValueError(f"'{text}' is no price: write dollars per million prompt/completion tokens, e.g. 0.5/1.5")
     return (nums[0], nums[-1])
 
@@ -254,18 +248,14 @@ def load_framework(spec: str | Path, opts: RunOptions):
         from nexc.mcp.client import run_session
 
         per_run = [s for name, s in servers.items() if name in opts.mcp_per_run]
-        rt.shared_mcp = shared
-        # Each run opens a session for its per-run servers only; the shared ones live in the worker's session
-        # (entered by run_items), which that per-run session falls back to.
+        rt.shared_mcp = shared  # in the worker's session (run_items); a run opens one for its per-run servers only
         rt.mcp_session = lambda: run_session(per_run, rt.root_dir) if per_run else contextlib.nullcontext()
     return fw
 
 
 def _price(usage: dict, price) -> float:
-    if not price:
-        return 0.0
     return round((int(usage.get("prompt_tokens") or 0) * price[0]
-                  + int(usage.get("completion_tokens") or 0) * price[1]) / 1e6, 8)
+                  + int(usage.get("completion_tokens") or 0) * price[1]) / 1e6, 8) if price else 0.0
 
 
 async def run_items(fw, items: list[tuple[str, dict]], traj_dir: Path, opts: RunOptions, limit: Limit,
@@ -300,12 +290,9 @@ async def run_items(fw, items: list[tuple[str, dict]], traj_dir: Path, opts: Run
             on_record(rec)
 
     shared = getattr(fw.runtime, "shared_mcp", None)
-    session = contextlib.nullcontext()
-    if shared:
-        from nexc.mcp.client import run_session
+    from nexc.mcp.client import run_session  # no servers: no session, nothing started
 
-        session = run_session(shared, fw.runtime.root_dir)
-    async with session:
+    async with run_session(shared or (), fw.runtime.root_dir):
         await asyncio.gather(*(one(i, q) for i, q in items))
 
 
@@ -319,17 +306,22 @@ class Counts(dict):
                          started=time.time(), budget_stopped=False)
         self.opts = opts
 
-    def add(self, rec: dict) -> bool:
-        self["failed" if rec["failed"] else "done"] += 1
+    def spent(self, rec: dict) -> bool:
+        """Count a finished run's tokens and cost (as soon as it ends, not when its line is synced); whether
+        the budget is now spent."""
         self["tokens"] += rec["tokens"]
         self["cost"] = round(self["cost"] + (rec.get("cost") or 0), 6)
         o = self.opts
-        spent = bool((o.budget_tokens and self["tokens"] >= o.budget_tokens)
-                     or (o.budget_usd and self["cost"] >= o.budget_usd))
-        self["budget_stopped"] = self["budget_stopped"] or spent
-        if o.progress is not None:
-            o.progress(self)
-        return spent
+        out = bool((o.budget_tokens and self["tokens"] >= o.budget_tokens)
+                   or (o.budget_usd and self["cost"] >= o.budget_usd))
+        self["budget_stopped"] = self["budget_stopped"] or out
+        return out
+
+    def add(self, rec: dict) -> None:
+        """A committed record."""
+        self["failed" if rec["failed"] else "done"] += 1
+        if self.opts.progress is not None:
+            self.opts.progress(self)
 
 
 async def _run_all(fw, items: list[tuple[str, dict]], runs: Path, opts: RunOptions, done: dict) -> dict:
@@ -340,12 +332,14 @@ async def _run_all(fw, items: list[tuple[str, dict]], runs: Path, opts: RunOptio
         stop.set()
         counts["budget_stopped"] = True
 
-    def committed(rec: dict) -> None:
-        if counts.add(rec):
+    log = Log(runs, counts.add)
+
+    def finished(rec: dict) -> None:
+        if counts.spent(rec):
             stop.set()
-    log = Log(runs, committed)
+        log.commit(rec)
     try:
-        await run_items(fw, items, runs / TRAJ, opts, Limit(opts.concurrency), log.commit, stop)
+        await run_items(fw, items, runs / TRAJ, opts, Limit(opts.concurrency), finished, stop)
     finally:
         await log.aclose()
         close = getattr(fw.runtime.llm, "aclose", None)
