@@ -6,8 +6,9 @@ Read (never written: a torn last line of ``results.jsonl`` is skipped here, not 
 - each item's trajectory, for the time it finished (the latest ``ended_at`` in the file's last 64 KiB) when the
   result has no ``finished_at``;
 - optionally the taxonomy the queries were drawn from (every node shown, the ones never run in red) and a
-  filter folder's ``report.json`` (drops per rule: a map rule → count, at the top level or under ``by_rule``,
-  ``rules``, ``dropped_by_rule``, ``drops`` or ``counts``; a count may be ``{"dropped": n}``).
+  ``nexc gap filter`` folder's ``report.json``: runs dropped per rule (``rules: {id: {"runs": n, …}}``; also read:
+  a map rule → count at the top level or under ``by_rule``, ``dropped_by_rule``, ``drops`` or ``counts``, a
+  count being a number or ``{"dropped"|"runs"|"count": n}``) and the judge's ``tokens``/``cost`` as a stage.
 
 Shown: totals, coverage of the taxonomy as a tree coloured by count, stop reasons, filter drops by rule,
 tokens and cost per stage (query synthesis stages from each query's ``provenance.stage_tokens`` and
@@ -138,10 +139,22 @@ def filter_drops(folder: Path | None) -> tuple[list[tuple[str, float]], str | No
     table = next((data[k] for k in _RULE_KEYS if isinstance(data.get(k), dict)), data)
     out = []
     for rule, v in table.items():
-        n = _num(v) if not isinstance(v, dict) else _num(v.get("dropped", v.get("count")))
+        n = _num(v) if not isinstance(v, dict) else next(
+            (_num(v[k]) for k in ("dropped", "runs", "count") if _num(v.get(k)) is not None), None)
         if n is not None:
             out.append((str(rule), n))
     return sorted(out, key=lambda kv: (-kv[1], kv[0])), None
+
+
+def judge_stage(folder: Path | None) -> tuple[str, int, float | None] | None:
+    """The filter judge's ``(stage, tokens, cost)`` from ``folder/report.json``, when it has them."""
+    try:
+        judge = json.loads((folder / "report.json").read_text(encoding="utf-8")).get("judge") if folder else None
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not isinstance(judge, dict) or _num(judge.get("tokens")) is None:
+        return None
+    return "filter: judge", int(_num(judge["tokens"]) or 0), _num(judge.get("cost"))
 
 
 def stages(results: list[dict]) -> list[tuple[str, int, float | None]]:
@@ -207,6 +220,8 @@ def build(runs_dir: str | Path, *, tax=None, filter_dir: str | Path | None = Non
     job = job if isinstance(job, dict) else {}
     failed = sum(1 for r in results if r.get("failed"))
     st = stages(results)
+    judged = judge_stage(Path(filter_dir) if filter_dir else None)
+    st += [judged] if judged else []
     total_cost = sum(c for _, _, c in st if c is not None)
     parts = [(f'<header class="top"><h1>GAP run report: {esc(runs.name)}</h1><div class="sub">'
               f"{len(results)} items committed of {esc(job.get('items', '?'))} · {failed} failed · spec "

@@ -126,7 +126,7 @@ def test_gap_report_renders_and_requests_nothing(browser, runs, tmp_path):  # no
     _not_blank(browser)
     text = browser.eval("document.body.innerText")
     for label in ("Maths (maths)", "Sums (sums)", "Products (products)", "Words (words)", "completed",
-                  "max_iterations", "truncation", "synthesis: synthesize", "Items finished over time"):
+                  "max_iterations", "Trajectories dropped per rule", "synthesis: synthesize", "Items finished over time"):
         assert label in text
     assert browser.eval("document.querySelectorAll('svg').length") == 5
     assert browser.requests == [url]

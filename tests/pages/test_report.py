@@ -49,9 +49,8 @@ def runs(tmp_path_factory) -> Path:
     with FakeOpenAI(handler) as url:
         c = run_job(root / "s.nex", q, root / "runs", RunOptions(concurrency=4, base_url=url, api_key="k"))
     assert c["done"] == len(PATHS)
-    (root / "filtered").mkdir()
-    (root / "filtered" / "report.json").write_text(json.dumps({"kept": 4, "by_rule": {
-        "truncation": 2, "repetition": {"dropped": 1}, "unknown-tools": 0}}))
+    r = CliRunner().invoke(cli, ["gap", "filter", str(root / "runs"), "-o", str(root / "filtered")])
+    assert r.exit_code in (0, 1), r.output
     return root / "runs"
 
 
@@ -82,7 +81,13 @@ def test_the_page_shows_every_section(runs):
         assert f'id="{section}"' in html
     assert "Products (products)" in html and "#fbe3e3" in html  # the node never run, in red
     assert re.search(r"completed</text>.*?>6</text>", html) and re.search(r"max_iterations</text>.*?>1</text>", html)
-    assert html.index("truncation") < html.index("repetition") and "unknown-tools" in html
+    rules = json.loads((runs.parent / "filtered" / "report.json").read_text())["rules"]
+    dropping = sorted((-v["runs"], k) for k, v in rules.items() if v["runs"])
+    assert dropping, rules  # the run stopped at max_iterations is dropped at least
+    for (n, rule) in dropping:
+        assert re.search(rf">{re.escape(rule)}</text>.*?>{-n}</text>", html)
+    order = [html.index(f">{rule}</text>") for _, rule in dropping]
+    assert order == sorted(order)  # most drops first
     run_tokens = sum(json.loads(x)["tokens"] for x in before.decode().split("\n") if x)
     assert f"<td>run</td><td class=n>{run_tokens:,}</td>" in html
     assert f"<td>synthesis: synthesize</td><td class=n>{sum(100 + i for i in range(len(PATHS))):,}</td>" in html
@@ -117,6 +122,9 @@ def test_bad_lines_are_named(tmp_path):
 def test_filter_reports_in_other_shapes(tmp_path):
     (tmp_path / "report.json").write_text(json.dumps({"repetition": 3, "truncation": 3, "total": "x"}))
     assert filter_drops(tmp_path) == ([("repetition", 3.0), ("truncation", 3.0)], None)
+    (tmp_path / "report.json").write_text(json.dumps({"kept": 4, "by_rule": {
+        "truncation": 2, "repetition": {"dropped": 1}, "unknown-tools": 0}}))
+    assert filter_drops(tmp_path) == ([("truncation", 2.0), ("repetition", 1.0), ("unknown-tools", 0.0)], None)
     (tmp_path / "report.json").write_text("{")
     drops, note = filter_drops(tmp_path)
     assert drops == [] and "cannot be read" in note
