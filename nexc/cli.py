@@ -52,8 +52,9 @@ _HELP = {
     "mcp": "MCP servers: lock their tool lists for offline checks.",
     "train": "Fine-tune a model on a nexc dataset (needs the train extra).",
     "graph": "Draw the agent hierarchy as SVG, HTML, DOT or Mermaid.",
+    "view": "Write trajectories as one HTML page to read runs in (opens offline).",
     "a4a": "Write an agent framework from a description, repaired until it compiles.",
-    "gap": "GAP: sample problem types, synthesise queries for a framework.",
+    "gap": "GAP: tasks for a framework, runs at scale, filters and reports.",
 }
 
 #: Checks of a subcommand's option values, by command and parameter name ("module:function", a click

@@ -7,13 +7,15 @@ from pathlib import Path
 
 import click
 
-from nexc.commands.common import FROM_CHOICE, compile_or_exit
+from nexc.commands.common import FROM_CHOICE, compile_or_exit, exit_code, print_diagnostics
 
 
 def stage(target: str, res, out_dir: Path, force: bool):
     """Run the emitter of ``target`` into a fresh :class:`~nexc.emit.writer.OutputDir` (nothing is written
-    yet); returns ``(out, summary)``, or an exit code when the target is unknown or its emitter failed."""
+    yet) and print its report; returns ``(out, summary)``, or an exit code when the target is unknown or its
+    emitter failed. An :class:`~nexc.emit.result.EmitError` is printed as a diagnostic and ends the build."""
     from nexc.emit import get_emitter
+    from nexc.emit.result import EmitError, EmitResult
     from nexc.emit.writer import OutputDir
 
     try:
@@ -23,13 +25,17 @@ def stage(target: str, res, out_dir: Path, force: bool):
         return 2
     out = OutputDir(out_dir, force=force, target=target)
     try:
-        summary = emitter(res.framework, res.context, out)
-    except click.ClickException:
-        raise
+        result = EmitResult.of(emitter(res.framework, res.context, out))
+    except EmitError as exc:  # the build stops: no target of it is written
+        diags = [exc.diagnostic(res.framework.span)]
+        print_diagnostics(diags, err=True)
+        sys.exit(exit_code(diags))
     except (KeyError, ValueError, OSError) as exc:
         click.echo(f"nexc: the {target} target failed: {exc}", err=True)
         return 2
-    return out, summary
+    if result.report:
+        click.echo(result.report, nl=False, err=True)
+    return out, result.summary
 
 
 def commit(target: str, out, summary, out_dir: Path) -> int:

@@ -17,9 +17,9 @@ INTRO = """\
 
 Every problem nexc reports has a stable code (`NEX###`), a kebab-case name, a severity, a location
 and a message; `nexc explain CODE` prints the section of this page for one code. Ranges: `NEX0xx`
-input files, `NEX1xx` syntax, `NEX2xx` structure, `NEX3xx` names, `NEX4xx` framework checks and
-lint, `NEX5xx` MCP, `NEX6xx` compatibility (NexAU, NexA4A), `NEX7xx` formats and runtime, `NEX9xx`
-internal errors.
+input files, `NEX1xx` syntax, `NEX2xx` structure, `NEX3xx` names, `NEX4xx` framework checks (MCP
+included), analysis and lint, `NEX5xx` build outputs, `NEX6xx` compatibility (NexAU, NexA4A), `NEX8xx`
+GAP, `NEX9xx` internal errors.
 
 ## Lint: suppressions and configuration
 

@@ -21,7 +21,7 @@ CODE_MODULES = (
     "nexc.diagnostics.codes.structure",
     "nexc.diagnostics.codes.names",
     "nexc.diagnostics.codes.checks",
-    "nexc.diagnostics.codes.runtime",
+    "nexc.diagnostics.codes.build",
     "nexc.diagnostics.codes.compat",
     "nexc.diagnostics.codes.gap",
     "nexc.diagnostics.codes.internal",

@@ -1,6 +1,7 @@
 """Emitters: what ``nexc build --target T`` writes. :data:`EMITTERS` maps targets to ``module:function``
-(``emit(fw, ctx, out: OutputDir) -> str | None``, returning a line to print); plugins add more through
-the ``nexc.emitters`` entry-point group."""
+(``emit(fw, ctx, out: OutputDir) -> EmitResult``, raising ``EmitError`` for a framework it cannot write;
+see :mod:`nexc.emit.result`; a plugin may return the summary string alone); plugins add more through the
+``nexc.emitters`` entry-point group. Emitters never print: ``nexc build`` does."""
 from __future__ import annotations
 
 from typing import Callable

@@ -24,9 +24,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import click
-
 from nexc.emit.manifest import _relative_spans, manifest_text
+from nexc.emit.result import EmitError, EmitResult
 from nexc.ir.base import strip_spans
 from nexc.version import SOURCEMAP_VERSION, __version__
 
@@ -35,15 +34,6 @@ RESERVED = frozenset({"__init__", "__main__", "spec", "manifest", "sourcemap"})
 SECTIONS = (("llms", "LLMS", "llm"), ("tools", "TOOLS", "tool"), ("mcp_servers", "MCP_SERVERS", "mcp"),
             ("skills", "SKILLS", "skill"), ("agents", "AGENTS", "agent"))
 _SKIP = {"__pycache__", ".git", ".nexc-files"}
-
-
-class BundleError(click.ClickException):
-    """The framework cannot become a bundle (an invalid package name, a file outside the root, …)."""
-
-    exit_code = 1
-
-    def format_message(self) -> str:
-        return self.message
 
 
 #: Top-level modules the runtime needs, when the installed metadata cannot be read.
@@ -92,9 +82,13 @@ def dependency_modules() -> frozenset[str]:
     return frozenset(n for n in names if n.isidentifier())
 
 
-def check_identifier(name: str, what: str, span=None) -> str:
-    """``name`` if it can name a Python package; otherwise raise :class:`BundleError` (a diagnostic)."""
-    where = f"{span}: " if span is not None and not str(getattr(span, "file", "<")).startswith("<") else ""
+def _located(span):
+    """``span`` when it points into a real file (not a synthesised ``<builtin>`` node), else None."""
+    return span if span is not None and not str(getattr(span, "file", "<")).startswith("<") else None
+
+
+def package_name(name: str, what: str, span=None) -> str:
+    """``name`` if it can name the bundle's Python package; otherwise raise :class:`EmitError` (NEX500)."""
     problem = None
     if not isinstance(name, str) or not name.isidentifier() or not name.isascii():
         problem = "is not a Python identifier (use letters, digits and _, not starting with a digit)"
@@ -105,7 +99,7 @@ def check_identifier(name: str, what: str, span=None) -> str:
     elif name in sys.stdlib_module_names or name in dependency_modules():
         problem = "would shadow a module the bundle needs (the standard library or one of nexc's dependencies)"
     if problem:
-        raise BundleError(f"{where}error[bundle-name]: {what} {name!r} {problem}; rename it to build a bundle")
+        raise EmitError("NEX500", f"{what} {name!r} {problem}; rename it to build a bundle", _located(span))
     return name
 
 
@@ -116,7 +110,7 @@ def literal(value: Any, indent: int = 0) -> str:
         return repr(value)
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise BundleError(f"error[bundle-value]: {value!r} cannot be written into a bundle")
+            raise EmitError("NEX501", f"{value!r} cannot be written into a bundle")
         return repr(value)
     if isinstance(value, str):
         lines = value.splitlines(keepends=True)
@@ -132,9 +126,9 @@ def literal(value: Any, indent: int = 0) -> str:
             return "{}"
         for k in value:
             if not isinstance(k, str):
-                raise BundleError(f"error[bundle-value]: mapping key {k!r} is not a string")
+                raise EmitError("NEX501", f"mapping key {k!r} is not a string")
         return "{\n" + "".join(f"{inner}{k!r}: {literal(v, indent + 4)},\n" for k, v in value.items()) + f"{pad}}}"
-    raise BundleError(f"error[bundle-value]: a {type(value).__name__} cannot be written into a bundle")
+    raise EmitError("NEX501", f"a {type(value).__name__} cannot be written into a bundle")
 
 
 def _span_text(span: dict | None) -> str:
@@ -146,7 +140,7 @@ def _span_text(span: dict | None) -> str:
 def _inside(root: Path, rel: str, what: str) -> Path:
     p = (root / rel).resolve()
     if p != root and root not in p.parents:
-        raise BundleError(f"error[bundle-path]: {what} {rel!r} is outside the framework folder {root}")
+        raise EmitError("NEX502", f"{what} {rel!r} is outside the framework folder {root}")
     return p
 
 
@@ -219,8 +213,8 @@ def _local_modules(fw, root: Path):
     for rel in paths:
         top = rel.split("/")[0].removesuffix(".py")
         if top in RESERVED:
-            raise BundleError(f"error[bundle-name]: module {rel!r} (imported by a tool or extension) collides with "
-                              "a bundle file; rename it")
+            raise EmitError("NEX500", f"module {rel!r} (imported by a tool or extension) collides with a bundle "
+                            "file; rename it")
     return paths, found
 
 
@@ -303,9 +297,9 @@ def spec_source(fw, root: Path, source: str) -> tuple[str, dict]:
     return text, {"version": SOURCEMAP_VERSION, "file": "spec.py", "source": source, "mappings": mappings}
 
 
-def emit(fw, ctx, out) -> str:
+def emit(fw, ctx, out) -> EmitResult:
     """Write the bundle package ``<name>/`` into ``out``."""
-    pkg = check_identifier(fw.name, "framework name", getattr(fw, "span", None))
+    pkg = package_name(fw.name, "framework name", getattr(fw, "span", None))
     root = Path(ctx.root_dir).resolve()
     files = getattr(ctx, "files", None) or []
     source = os.path.relpath(Path(files[0].path).resolve(), root).replace(os.sep, "/") if files else "<ir>"
@@ -334,16 +328,15 @@ def emit(fw, ctx, out) -> str:
     for m in mods:
         outside += _copy_tree(out, pkg, root, m)
     out.add("pyproject.toml", _pyproject(fw, pkg, source, _external_requirements(found)))
-    for link in outside:
-        click.echo(f"warning: {link} is a symbolic link to a path outside the framework folder {root}; "
-                   "not copied into the bundle", err=True)
-    for top, users in found.unresolved.items():
-        click.echo(f"warning: {', '.join(users)} import{'s' if len(users) == 1 else ''} '{top}', which is neither "
-                   f"in the framework folder {root} nor installed; the bundle's tools will fail to load where it "
-                   "is missing", err=True)
+    warnings = [f"warning: {link} is a symbolic link to a path outside the framework folder {root}; "
+                "not copied into the bundle\n" for link in outside]
+    warnings += [f"warning: {', '.join(users)} import{'s' if len(users) == 1 else ''} '{top}', which is neither "
+                 f"in the framework folder {root} nor installed; the bundle's tools will fail to load where it "
+                 "is missing\n" for top, users in found.unresolved.items()]
     left = f"; {len(outside)} link{'s' if len(outside) != 1 else ''} outside the folder not copied" if outside else ""
     if found.unresolved:
         left += f"; {len(found.unresolved)} import{'s' if len(found.unresolved) != 1 else ''} not found: " \
                 + ", ".join(found.unresolved)
     n = len(mods)
-    return f"{pkg}/ (python -m {pkg} \"task\"; {n} module file{'s' if n != 1 else ''}{left}; pyproject.toml)"
+    return EmitResult(f"{pkg}/ (python -m {pkg} \"task\"; {n} module file{'s' if n != 1 else ''}{left}; pyproject.toml)",
+                      "".join(warnings) or None)

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from nexc.emit.result import EmitResult
 from nexc.ir.model import Framework
 from nexc.version import IR_SCHEMA_VERSION, __version__
 
@@ -66,7 +67,7 @@ def manifest_text(fw: Framework, ctx) -> str:
     return json.dumps(manifest(fw, ctx), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
-def emit(fw: Framework, ctx, out) -> str:
+def emit(fw: Framework, ctx, out) -> EmitResult:
     """Write ``manifest.json``."""
     out.add("manifest.json", manifest_text(fw, ctx))
-    return "manifest.json"
+    return EmitResult("manifest.json")

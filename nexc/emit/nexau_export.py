@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from nexc.emit.modules import python_modules
+from nexc.emit.result import EmitResult
 from nexc.ir.model import (
     Agent,
     AgentRef,
@@ -481,10 +482,7 @@ def export_nexau(fw: Framework, root_dir: Path, out_dir: Path, *, force: bool = 
     return report
 
 
-def emit(fw: Framework, ctx, out) -> str:
-    """``nexc build --target nexau``: stage the files and print the coverage report."""
-    import click
-
+def emit(fw: Framework, ctx, out) -> EmitResult:
+    """``nexc build --target nexau``: stage the files; the coverage report is the result's report."""
     report = stage_nexau(fw, ctx.root_dir, out)
-    click.echo(report.text(), nl=False, err=True)
-    return f"entry agent: {fw.entry}.yaml; coverage in coverage.json"
+    return EmitResult(f"entry agent: {fw.entry}.yaml; coverage in coverage.json", report.text())

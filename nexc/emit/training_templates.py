@@ -12,6 +12,7 @@ from typing import Any
 
 from nexc.dataset import manifest as mf
 from nexc.emit.manifest import source_hash
+from nexc.emit.result import EmitResult
 from nexc.formats.registry import get_format
 from nexc.ir.model import Framework, McpSelection, SkillRef
 from nexc.version import __version__
@@ -61,11 +62,11 @@ def templates_manifest(fw: Framework, ctx, format_ids: list[str]) -> dict[str, A
             "formats": formats, "agents": [_agent_entry(fw, a, lock) for a in fw.agents]}
 
 
-def emit(fw: Framework, ctx, out) -> str:
+def emit(fw: Framework, ctx, out) -> EmitResult:
     """Stage ``dataset.yaml`` and one ``chat_template.jinja`` per format into ``out``."""
     ids = chosen_formats(fw, ctx)
     manifest = templates_manifest(fw, ctx, ids)
     for entry in manifest["formats"]:
         out.add(entry["chat_template"], get_format(entry["id"]).chat_template)
     out.add(mf.MANIFEST, mf.dump(manifest))
-    return f"dataset templates for {', '.join(ids)}"
+    return EmitResult(f"dataset templates for {', '.join(ids)}")

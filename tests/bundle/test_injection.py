@@ -6,7 +6,8 @@ import json
 import pytest
 
 from bundle_support import build_ir, py
-from nexc.emit.bundle import BundleError, literal
+from nexc.emit.bundle import literal
+from nexc.emit.result import EmitError
 from nexc.ir.model import Agent, Binding, Framework, Prompt, Tool, ToolRef
 
 EVIL = ["'", '"', "'''", '"""', "\\", "\\'", "a\u2028b\u2029c", "{{ 7*7 }}", "{% raw %}", "#",
@@ -56,8 +57,9 @@ def test_literal_round_trips(value):
 @pytest.mark.parametrize("name", ["import", "__init__", "spec", "os", "a-b", "1x", "x y", "déjà", "match"])
 def test_invalid_package_names_are_rejected(tmp_path, name):
     fw = Framework(name=name, agents=(Agent(name="a", prompt=Prompt(text="hi")),), entry="a")
-    with pytest.raises(BundleError, match="bundle-name"):
+    with pytest.raises(EmitError) as err:
         build_ir(fw, tmp_path, tmp_path / "out")
+    assert err.value.code == "NEX500" and repr(name) in err.value.message
     assert not (tmp_path / "out").exists()
 
 
@@ -65,5 +67,6 @@ def test_prompt_file_outside_root_is_rejected(tmp_path):
     fw = Framework(name="ok_fw", agents=(Agent(name="a", prompt=Prompt(file="../secret.md")),), entry="a")
     (tmp_path / "secret.md").write_text("x")
     (tmp_path / "root").mkdir()
-    with pytest.raises(BundleError, match="bundle-path"):
+    with pytest.raises(EmitError) as err:
         build_ir(fw, tmp_path / "root", tmp_path / "out")
+    assert err.value.code == "NEX502" and "'../secret.md' is outside the framework folder" in err.value.message

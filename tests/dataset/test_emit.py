@@ -19,7 +19,7 @@ def _emit(options=None):
     res = compile_path(RESEARCH, options=options)
     assert res.ok
     out = OutputDir(Path("/nonexistent"))
-    summary = emit(res.framework, res.context, out)
+    summary = emit(res.framework, res.context, out).summary
     return out.files, summary
 
 

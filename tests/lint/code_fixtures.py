@@ -105,6 +105,9 @@ FIXTURES: dict[str, str] = {
 PENDING: dict[str, str] = {
     "NEX003": "needs a spec file over 4 MiB; too large to keep in the repository (generate it in a test)",
     "NEX900": "internal error: by design no valid or invalid input triggers it",
+    "NEX500": "build outputs: raised by the bundle emitter (nexc build), not lint; tests/bundle/test_emit_errors.py",
+    "NEX501": "build outputs: raised by the bundle emitter (nexc build), not lint; tests/bundle/test_emit_errors.py",
+    "NEX502": "build outputs: raised by the bundle emitter (nexc build), not lint; tests/bundle/test_injection.py",
     "NEX614": "reported only with --simulate-missing (nexc run/build), not by lint; "
               "tests/runtime/test_simulated_tools.py",
     "NEX800": "GAP taxonomy codes are reported by `nexc gap`, not lint; tests/gap/test_taxonomy.py",
