@@ -10,8 +10,9 @@ half the budget by dropping its oldest items (the findings already reported stay
 A reply that fails :data:`~nexc.gap.judge.schema.REPLY_SCHEMA` is asked for once more with the error; a
 second failure leaves the run unjudged (NEX842). Every call is a recorded run appended to
 ``OUT/judge-trajectories/<trace_id>.jsonl`` (one trace per call, in call order), so the judgement can be
-replayed (``replay=`` that folder) without an LLM, and is costed (usage tokens, and the estimated tokens
-sent against one pass over the trace).
+replayed (``replay=`` that folder) without an LLM, and is costed: usage tokens, and the estimated tokens
+sent against one pass (the prompt once and every step once: what a judge with a context large enough would
+read), their ratio being the chunking's overhead.
 
 The run's verdict is the last chunk's (the only one that has seen the whole run, through the state), capped
 by the worst finding: ``critical`` → at most ``bad``, ``major`` → ``poor``, ``minor`` → ``ok``.
@@ -144,7 +145,8 @@ class Judge:
                 verdict = cap
         return {"trace_id": run.trace_id, "verdict": verdict, "findings": findings,
                 "judge": {"spec_hash": self.spec_hash, "tokens": tokens, "chunks": chunks, "calls": len(calls),
-                          "sent_tokens": sent, "trace_tokens": trace_tokens(steps), "context": self.context}}
+                          "sent_tokens": sent, "trace_tokens": trace_tokens(steps),
+                          "one_pass_tokens": trace_tokens(steps) + self.prompt_tokens, "context": self.context}}
 
 
 def _trace_ids(path: Path) -> list[str]:
@@ -205,10 +207,10 @@ def judge_runs(runs: list[Run], out: str | Path, opts: JudgeOptions) -> dict:
     _write_atomic(out / "verdicts.jsonl", "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n"
                                                   for r in good).encode("utf-8"))
     sent = sum(r["judge"]["sent_tokens"] for r in good)
-    base = sum(r["judge"]["trace_tokens"] for r in good)
+    base = sum(r["judge"]["one_pass_tokens"] for r in good)
     return {"spec_hash": judge.spec_hash, "context": judge.context, "runs": len(runs), "judged": len(good),
             "failed": [{"trace_id": r["trace_id"], "error": r["error"]} for r in results if "error" in r],
             "tokens": sum(r.get("tokens") or r.get("judge", {}).get("tokens", 0) for r in results),
             "chunks": sum(r["judge"]["chunks"] for r in good), "calls": sum(r["judge"]["calls"] for r in good),
-            "sent_tokens": sent, "trace_tokens": base, "overhead": round(sent / base, 3) if base else None,
+            "sent_tokens": sent, "one_pass_tokens": base, "overhead": round(sent / base, 3) if base else None,
             "verdicts": {v: sum(1 for r in good if r["verdict"] == v) for v in VERDICTS}}
