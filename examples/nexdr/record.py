@@ -15,11 +15,11 @@ TASK = "How do solid-state batteries compare with lithium-ion cells today?"
 OVERVIEW = "https://corpus.example/solid-state-overview"
 MAKING = "https://corpus.example/solid-state-manufacturing"
 FINDINGS = [
-    ("Solid-state designs aim at 400 to 500 Wh/kg per cell, against 250 to 300 Wh/kg for good lithium-ion cells, "
-     "because a solid electrolyte allows a lithium-metal anode.", OVERVIEW),
+    (("Solid-state designs aim at 400 to 500 Wh/kg per cell, against 250 to 300 Wh/kg for good lithium-ion "
+      "cells, because a solid electrolyte allows a lithium-metal anode."), OVERVIEW),
     ("The solid electrolyte does not burn, which removes the main fire risk of lithium-ion cells.", OVERVIEW),
-    ("Solid-state cells cost two to four times as much per kWh as lithium-ion cells today (materials, dry rooms, "
-     "low yields); carmakers expect small series late in this decade.", MAKING),
+    (("Solid-state cells cost two to four times as much per kWh as lithium-ion cells today (materials, dry "
+      "rooms, low yields); carmakers expect small series late in this decade."), MAKING),
 ]
 ANSWER = """# Solid-state batteries and lithium-ion cells today
 

@@ -176,8 +176,9 @@ def run_loaded(fw, task: str, base_url=None, api_key_env=None, model=None, repla
         click.echo(f"warning: {warning}", err=True)
     trace_out = trace_file(fw, trace_out, no_trace, replay is not None)
     settings = dataclasses.replace(fw.settings, cli=True, replay_tools=replay_tools, replay_lenient=replay_lenient)
-    options = dict(base_url=base_url, api_key=api_key, model=model, context=variables, trace_path=trace_out,
-                   replay=replay, agent=agent, timeout=timeout, settings=settings, replay_trace_id=trace_id)
+    options = {"base_url": base_url, "api_key": api_key, "model": model, "context": variables,
+               "trace_path": trace_out, "replay": replay, "agent": agent, "timeout": timeout, "settings": settings,
+               "replay_trace_id": trace_id}
     if verbose:
         from nexc.runtime.events import StderrPrinter
 

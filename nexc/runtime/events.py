@@ -25,8 +25,9 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 _C1 = re.compile("[\x7f-\x9f]")  # DEL and the C1 controls, which JSON leaves as they are
 KINDS = ("agent_start", "agent_end", "llm_retry", "llm_call", "tool_call")
