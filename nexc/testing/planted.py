@@ -262,6 +262,34 @@ def plant(conv: Conv, kind: str, rng: random.Random, *, other_task: str | None =
     raise ValueError(f"unknown defect kind {kind!r}")
 
 
+def near_miss(conv: Conv, rng: random.Random) -> str:
+    """A benign change that looks like a defect (a retried error, a result mentioning TODO, the same tool with
+    other arguments, whitespace after a call, a long but allowed result, a short answer that stopped by
+    itself); returns what was changed. A good run stays good."""
+    t = conv.turns
+    what = rng.choice(["retried-error", "todo-mention", "same-tool", "whitespace-after-call", "long-ok",
+                       "short-answer"])
+    if what == "retried-error":
+        t.insert(0, Turn("Looking the city up.", list(t[0].calls),
+                         [_result(t[0].calls[0][0], "Error: timeout after 30 s", True)]))
+    elif what == "todo-mention":
+        _insert_before_answer(conv, Turn("Scanning the notes.", [("search", {"query": "open items"})],
+                                         [_result("search", "Found 2 TODO comments and 0 FIXME in notes.")]))
+    elif what == "same-tool":
+        for y in (1, 2, 3):
+            t.insert(0, Turn(f"Trying the year {2000 + y}.", [("lookup", {"city": "Oslo", "year": 2000 + y})],
+                             [_result("lookup", f"Population of Oslo in {2000 + y}: {700_000 + y:,}")]))
+    elif what == "whitespace-after-call":
+        conv.fmt = "hermes"
+        t[0].discarded_text = " \n"
+    elif what == "long-ok":
+        _insert_before_answer(conv, Turn("Reading the report.", [("search", {"query": "report"})],
+                                         [_result("search", " ".join(rng.choice(_VOCAB) for _ in range(2000)))]))
+    else:
+        t[-1].content = t[-1].content.split(", and ")[0] + "."
+    return what
+
+
 def location(conv: Conv, turn: int, part) -> tuple[int, int | None]:
     """Where the filter must report a planted defect (after :func:`build`)."""
     tr = conv.turns[turn]
@@ -274,9 +302,10 @@ def location(conv: Conv, turn: int, part) -> tuple[int, int | None]:
     return tr.loc_results[part[1]]
 
 
-def corpus(seed: int, n_good: int, per_kind: int, *, kinds=KINDS, request: bool = True):
+def corpus(seed: int, n_good: int, per_kind: int, *, kinds=KINDS, request: bool = True, near_misses: float = 0.0):
     """A labelled set: ``(records, labels)`` — labels map trace_id → list of (rule, record, message)
-    (empty for a good run). Runs come in a seeded shuffled order; a duplicate comes after its original."""
+    (empty for a good run). Runs come in a seeded shuffled order; a duplicate comes after its original.
+    ``near_misses``: the share of good runs given a :func:`near_miss`."""
     rng = random.Random(seed)
     plan = ["good"] * n_good + [k for k in kinds for _ in range(per_kind)]
     rng.shuffle(plan)
@@ -284,6 +313,8 @@ def corpus(seed: int, n_good: int, per_kind: int, *, kinds=KINDS, request: bool 
     for what in plan:
         conv = good_conv(rng, text_mode=rng.random() < 0.3)
         expect = None
+        if what == "good" and rng.random() < near_misses:
+            near_miss(conv, rng)
         if what != "good":
             if what == "duplicate-task" and not tasks:
                 what = "good"

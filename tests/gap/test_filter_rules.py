@@ -81,7 +81,7 @@ def test_a_duplicate_task_is_found_on_the_later_run_only():
 
 
 def test_the_planted_corpus_is_labelled_exactly():
-    records, labels = corpus(11, 30, 2)
+    records, labels = corpus(11, 60, 2, near_misses=0.5)  # half the good runs with a near miss
     got: dict[str, list] = {t: [] for t in labels}
     for tid, *where in findings(records):
         got[tid].append(tuple(where))
