@@ -98,7 +98,7 @@ class CompiledFramework:
                    model: str | None = None, context: dict[str, Any] | None = None,
                    trace_path: str | os.PathLike | None = None, replay: Any = None, timeout: float | None = None,
                    workdir: str | os.PathLike | None = None, agent: str | None = None, on_span=None,
-                   settings: Settings | None = None, replay_trace_id: str | None = None) -> RunResult:
+                   settings: Settings | None = None, replay_trace_id: str | None = None, on_event=None) -> RunResult:
         """Run ``task`` and return a :class:`~nexc.runtime.types.RunResult`.
 
         ``context``: variables for prompt templates (and tools, through ``run_context``);
@@ -107,14 +107,16 @@ class CompiledFramework:
         ``Settings.replay_tools == "run"``); ``replay_trace_id``: the run of ``replay`` to replay when it
         holds several; ``timeout``: seconds before the run stops with ``cancelled``; ``workdir``: where
         file tools work; ``agent``: start at this agent instead of the entry; ``on_span``: called with
-        every finished span. LLM, tool and replay failures come back as stop reasons, never as
+        every finished span; ``on_event``: called with each step as it happens (agent start/end, LLM calls,
+        retries before their wait, tool calls: :mod:`nexc.runtime.events`). LLM, tool and replay failures come back as stop reasons, never as
         exceptions; a tool that cannot be loaded, or a declared prompt variable ``context`` does not
         give (and the agent has no default for), stops the run with ``error`` before its first LLM call.
         """
         return await self.runtime.run(task, base_url=base_url, api_key=api_key, model=model, context=context,
                                       trace_path=trace_path, replay=replay, timeout=timeout,
                                       workdir=os.fspath(workdir) if workdir else None, agent=agent,
-                                      on_span=on_span, settings=settings, replay_trace_id=replay_trace_id)
+                                      on_span=on_span, settings=settings, replay_trace_id=replay_trace_id,
+                                      on_event=on_event)
 
     def run(self, task: str, **kwargs: Any) -> RunResult:
         """:meth:`arun` from synchronous code (starts an event loop; use ``arun`` inside one)."""

@@ -182,7 +182,7 @@ def run_loaded(fw, task: str, base_url=None, api_key_env=None, model=None, repla
     if verbose:
         from nexc.runtime.events import StderrPrinter
 
-        result = _run_watched(fw, task, StderrPrinter(), options)
+        result = fw.run(task, on_event=StderrPrinter(), **options)
     else:
         result = fw.run(task, **options)
     from nexc.runtime.loop import sendable
@@ -202,16 +202,3 @@ def run_loaded(fw, task: str, base_url=None, api_key_env=None, model=None, repla
         click.echo(f"trajectory: not written ({why}; {calls})", err=True)
     sys.exit(0 if result.ok else 1)
 
-
-def _run_watched(fw, task: str, on_event, options: dict):
-    """``fw.run(task, **options)`` with ``on_event`` told each step (the runtime's own ``run``, which takes it;
-    this loop's LLM clients are closed before the loop ends, as ``fw.run`` does)."""
-    import asyncio
-
-    async def go():
-        try:
-            return await fw.runtime.run(task, on_event=on_event, **options)
-        finally:
-            await fw.runtime.llm.aclose()
-
-    return asyncio.run(go())
