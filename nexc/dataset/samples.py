@@ -17,17 +17,18 @@ Layout of the output folder::
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from nexc.dataset import manifest as mf
+from nexc.dataset.gap import GapInputError, Join, resolve
+from nexc.dataset.loss import BAD_TURNS, LOSS_MODES, loss_spans, turn_ordinals
 from nexc.dataset.records import (Record, RecordProblem, Skip, expand_inputs, group_key, is_llm_call, iter_lines,
                                   load, parse_record)
 from nexc.dataset.render import SpanError, may_hold_markers, render
+from nexc.dataset.report import (DROPPED, LEGACY_NOTES, STATS, BuildReport, DatasetError, FormatStats,  # noqa: F401
+                                 check_existing, finish)
 from nexc.dataset.store import IdIndex, SampleFile, encode, sample_id
 from nexc.dataset.validate import Lru, check_format, check_record
 from nexc.formats.base import Format, RenderError
@@ -35,101 +36,14 @@ from nexc.formats.parsing import MEMOS, Memo
 from nexc.formats.translate import relink_ids
 from nexc.formats.messages import dumps
 from nexc.formats.registry import get_format
-from nexc.version import __version__
 from nexc.view.profile import get_profile
 from nexc.view.wire import strip_injected, wire_messages
 
 GRANULARITIES = ("call", "run")
 #: what ``injections`` may say of the text the runtime wrote into conversations
 INJECTIONS = ("keep", "strip")
-#: why an older record may hold less than a sample needs (``BuildReport.legacy``)
-LEGACY_NOTES = {
-    "tools-in-prompt": "nexc.trajectory/1 text-mode records whose system message holds tool declarations this "
-                       "nexc does not write the same way: they build only for their own format",
-    "hints": "nexc.trajectory/1 records: hints the runtime appended to tool results cannot be told apart from the "
-             "results (and are not stripped)",
-}
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-STATS = "stats.json"
-DROPPED = "dropped.jsonl"
-
-
 #: messages kept per format for reuse across the samples of a run (bounds memory)
 MESSAGE_CACHE = 1024
-
-
-class DatasetError(Exception):
-    """A build that cannot start (unknown format, incompatible existing output, missing input)."""
-
-
-@dataclass
-class FormatStats:
-    """Counts for one format."""
-
-    written: int = 0
-    resumed: int = 0
-    existing: int = 0
-    turns: int = 0
-    tool_calls: int = 0
-    messages: int = 0
-    dropped: Counter = field(default_factory=Counter)
-
-    def count(self, messages: list[dict]) -> None:
-        self.messages += len(messages)
-        for m in messages:
-            if m["role"] == "assistant":
-                self.turns += 1
-                self.tool_calls += len(m.get("tool_calls") or ())
-
-    def to_json(self) -> dict[str, Any]:
-        return {"samples": self.existing + self.written, "written": self.written, "resumed": self.resumed,
-                "turns": self.turns, "tool_calls": self.tool_calls, "messages": self.messages,
-                "dropped": dict(sorted(self.dropped.items())), "dropped_total": sum(self.dropped.values())}
-
-
-@dataclass
-class BuildReport:
-    """What a build did."""
-
-    out_dir: Path
-    granularity: str
-    files: int = 0
-    records: int = 0
-    skipped: Counter = field(default_factory=Counter)
-    formats: dict[str, FormatStats] = field(default_factory=dict)
-    #: records that hold less than a sample needs, by :data:`LEGACY_NOTES` key
-    legacy: Counter = field(default_factory=Counter)
-
-    def to_json(self) -> dict[str, Any]:
-        inputs: dict[str, Any] = {"files": self.files, "records": self.records,
-                                  "skipped": dict(sorted(self.skipped.items()))}
-        if self.legacy:
-            inputs["legacy"] = dict(sorted(self.legacy.items()))
-        return {"schema_version": mf.SCHEMA_VERSION, "granularity": self.granularity, "inputs": inputs,
-                "formats": {k: v.to_json() for k, v in self.formats.items()}}
-
-    def notes(self) -> list[str]:
-        """What older records could not give, one line per kind."""
-        return [f"note: {n} {LEGACY_NOTES[k]}" for k, n in sorted(self.legacy.items())]
-
-    def table(self) -> str:
-        """A plain-text summary, one row per format."""
-        rows = [("format", "samples", "new", "resumed", "turns", "tool calls", "dropped")]
-        for fid, s in self.formats.items():
-            rows.append((fid, str(s.existing + s.written), str(s.written), str(s.resumed), str(s.turns),
-                         str(s.tool_calls), str(sum(s.dropped.values()))))
-        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-        lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
-                 for r in rows]
-        reasons: Counter = Counter()
-        for s in self.formats.values():
-            reasons.update(s.dropped)
-        if reasons:
-            lines.append("dropped: " + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())))
-        if self.skipped:
-            lines.append("skipped: " + ", ".join(f"{k} {v}" for k, v in sorted(self.skipped.items())))
-        return "\n".join(lines)
 
 
 @dataclass
@@ -171,33 +85,6 @@ def _id(v: Any) -> str | None:
     return None if v is None else str(v)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".nexc-")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o666 & ~_UMASK)
-    os.replace(tmp, path)
-
-
-def _check_existing(out_dir: Path, granularity: str, formats: dict[str, dict]) -> dict[str, Any] | None:
-    """The manifest already in ``out_dir``, if compatible with this build (else DatasetError)."""
-    old = mf.read(out_dir / mf.MANIFEST)
-    if old is None:
-        return None
-    if old.get("kind") != "data":
-        raise DatasetError(f"{out_dir} holds a '{old.get('kind')}' manifest, not a dataset; choose another folder")
-    if old.get("granularity") != granularity:
-        raise DatasetError(f"{out_dir} was built with --granularity {old.get('granularity')}; "
-                           f"resume with the same granularity or choose another folder")
-    for entry in old.get("formats") or ():
-        new = formats.get(entry.get("id"))
-        if new is not None and entry.get("template_kwargs") != new["template_kwargs"]:
-            raise DatasetError(f"{out_dir}: format {entry.get('id')} was built with template variables "
-                               f"{entry.get('template_kwargs')}, not {new['template_kwargs']}")
-    return old
-
-
 def _run_selection(files: list[Path]) -> set[int]:
     """``--granularity run``: the (file, line) of the last LLM call of each agent run."""
     last: dict[Any, int] = {}
@@ -214,20 +101,38 @@ def _run_selection(files: list[Path]) -> set[int]:
     return set(last.values())
 
 
+@dataclass
+class _Modes:
+    granularity: str
+    verify: bool
+    strip: bool
+    last_only: bool
+    mask: bool
+
+
 def build_dataset(inputs: Iterable[str | Path], formats: Iterable[str], out_dir: str | Path, *,
                   granularity: str = "call", template_kwargs: dict[str, Any] | None = None,
                   verify: bool = False, progress: Callable[[int], None] | None = None,
-                  injections: str = "keep") -> BuildReport:
+                  injections: str = "keep", loss: str = "all", bad_turns: str = "drop",
+                  runs: Iterable[str | Path] = (), verdicts: str | Path | None = None,
+                  min_verdict: str | None = None) -> BuildReport:
     """Build (or resume) the dataset in ``out_dir`` from trajectory files/folders ``inputs`` for
     every format in ``formats``; see the module docstring. ``template_kwargs`` override the
     formats' default template variables (``bos_token`` …). Samples are rendered by the formats'
     Python renderers; ``verify`` also renders each with its chat template and drops it
     (``template-mismatch``) if the text or the spans differ. ``injections``: ``keep`` the text the
-    runtime wrote into the conversation (hints, notes: what the model saw) or ``strip`` it."""
-    if granularity not in GRANULARITIES:
-        raise DatasetError(f"unknown granularity {granularity!r}; use one of {', '.join(GRANULARITIES)}")
-    if injections not in INJECTIONS:
-        raise DatasetError(f"unknown injections mode {injections!r}; use one of {', '.join(INJECTIONS)}")
+    runtime wrote into the conversation (hints, notes: what the model saw) or ``strip`` it.
+    ``loss``: ``all`` assistant turns of a sample carry loss, or only the ``last-turn`` (the reply;
+    call granularity); ``bad_turns``: a bad turn before the reply ``drop``s the sample or is
+    ``mask``ed (kept as context, no loss). ``runs``, ``verdicts``, ``min_verdict``: GAP results and
+    judge verdicts to join records to, and the verdict gate (:mod:`nexc.dataset.gap`)."""
+    for name, value, allowed in (("granularity", granularity, GRANULARITIES), ("injections mode", injections, INJECTIONS),
+                                 ("loss mode", loss, LOSS_MODES), ("bad-turns mode", bad_turns, BAD_TURNS)):
+        if value not in allowed:
+            raise DatasetError(f"unknown {name} {value!r}; use one of {', '.join(allowed)}")
+    if loss == "last-turn" and granularity != "call":
+        raise DatasetError("--loss last-turn is for --granularity call (a run sample holds every turn of its run "
+                           "once already); use --loss all with --granularity run")
     try:
         fmts = list({f.id: f for f in (get_format(name) for name in formats)}.values())
     except KeyError as exc:
@@ -235,12 +140,14 @@ def build_dataset(inputs: Iterable[str | Path], formats: Iterable[str], out_dir:
     if not fmts:
         raise DatasetError("no format given (--format)")
     try:
-        files = expand_inputs(inputs)
-    except FileNotFoundError as exc:
+        join = resolve(inputs, runs=runs, verdicts=verdicts, min_verdict=min_verdict)
+    except (FileNotFoundError, GapInputError) as exc:
         raise DatasetError(str(exc)) from None
+    files = join.files
     out_dir = Path(out_dir)
     entries = {f.id: mf.format_entry(f, mf.format_dir(f.id), template_kwargs) for f in fmts}
-    old = _check_existing(out_dir, granularity, entries)
+    modes = {"loss": loss, "bad_turns": bad_turns, "min_verdict": min_verdict}
+    old = check_existing(out_dir, granularity, entries, modes)
     for f in fmts:
         try:
             f.chat_template
@@ -251,7 +158,7 @@ def build_dataset(inputs: Iterable[str | Path], formats: Iterable[str], out_dir:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DatasetError(f"cannot create the output folder {out_dir}: {exc.strerror or exc}") from None
-    report = BuildReport(out_dir, granularity, files=len(files))
+    report = BuildReport(out_dir, granularity, files=len(files), modes=modes)
     targets = []
     for f in fmts:
         entry = entries[f.id]
@@ -261,6 +168,7 @@ def build_dataset(inputs: Iterable[str | Path], formats: Iterable[str], out_dir:
         report.formats[f.id] = target.stats
         targets.append(target)
     selection = _run_selection(files) if granularity == "run" else None
+    how = _Modes(granularity, verify, injections == "strip", loss == "last-turn", bad_turns == "mask")
     dropped_fh = open(out_dir / DROPPED, "w", encoding="utf-8", newline="\n")
 
     def drop(targets_hit, problem: RecordProblem, source: str, record, fmt_id: str | None) -> None:
@@ -271,6 +179,7 @@ def build_dataset(inputs: Iterable[str | Path], formats: Iterable[str], out_dir:
                                  "source": source, "trace_id": _id(ids.get("trace_id")),
                                  "span_id": _id(ids.get("span_id"))}) + "\n")
 
+    joined = join.active
     try:
         for index, number, line in iter_lines(files):
             report.records += 1
@@ -278,8 +187,11 @@ def build_dataset(inputs: Iterable[str | Path], formats: Iterable[str], out_dir:
                 progress(report.records)
             source = f"{files[index]}:{number}"
             obj = None
+            extra = None
             try:
                 obj = load(line)
+                if joined:
+                    extra = join.meta(index, obj)
                 if selection is not None and is_llm_call(obj) and ((index << 40) | number) not in selection:
                     raise Skip("not-last-call-of-run")
                 record = parse_record(obj, str(files[index]), number)
@@ -291,12 +203,13 @@ def build_dataset(inputs: Iterable[str | Path], formats: Iterable[str], out_dir:
                 continue
             for note in record.legacy:
                 report.legacy[note] += 1
-            _process(record, source, targets, granularity, drop, verify, may_hold_markers(line), injections == "strip")
+            _process(record, source, targets, how, drop, may_hold_markers(line), extra)
     finally:
         dropped_fh.close()
         for t in targets:
             t.file.close()
-    _finish(out_dir, report, targets, entries, old)
+    report.runs = join.counts()
+    finish(out_dir, report, targets, entries, old)
     return report
 
 
@@ -355,21 +268,22 @@ def _sent_messages(record: Record, fmt: Format, messages: list[dict], strip: boo
     return wire
 
 
-def _process(record: Record, source: str, targets: list[_Target], granularity: str, drop, verify: bool,
-             suspect: bool, strip: bool = False) -> None:
-    if strip:
+def _process(record: Record, source: str, targets: list[_Target], how: _Modes, drop, suspect: bool,
+             extra: dict | None) -> None:
+    if how.strip:
         record.messages = strip_injected(record.messages)
     tools_key = _tools_key(record.tools)
     tools = _intern_tools(record.tools, tools_key)
     content_key = None if record.span_id is not None else dumps([record.messages, record.tools])
     common: RecordProblem | None = None
+    masked: dict[int, RecordProblem] = {}
     try:
-        check_record(record, tools_key)
+        masked = check_record(record, tools_key, how.mask)
     except RecordProblem as p:
         common = p
     todo = []
     for t in targets:
-        sid = sample_id(record.trace_id, record.span_id, content_key or "", t.fmt.id, granularity)
+        sid = sample_id(record.trace_id, record.span_id, content_key or "", t.fmt.id, how.granularity)
         if sid in t.seen:
             drop([t], RecordProblem("duplicate", f"sample {sid} already came from an earlier record"), source,
                  record, t.fmt.id)
@@ -384,11 +298,15 @@ def _process(record: Record, source: str, targets: list[_Target], granularity: s
         if todo:
             drop([t for t, _ in todo], common, source, record, None)
         return
+    meta = record.meta()
+    if extra:
+        meta = meta | extra
     for t, sid in todo:
         fmt = t.fmt
+        bad = masked
         try:
             if _own_format(record, fmt):
-                _write_sent(t, sid, record, fmt, strip, verify, suspect)
+                _write_sent(t, sid, record, fmt, how, suspect, meta, bad)
                 continue
             if "tools-in-prompt" in record.legacy:
                 raise RecordProblem("legacy-record", LEGACY_NOTES["tools-in-prompt"])
@@ -396,13 +314,13 @@ def _process(record: Record, source: str, targets: list[_Target], granularity: s
             written = [_message_json(t, m) for m in messages]  # also the messages' cache keys
             known = t.messages
             messages = [known.get(w) or known.put(w, m) for m, w in zip(messages, written)]
-            check_format(fmt, messages, record.tools, tools_key, written)
-            text, spans = render(fmt, messages, tools, verify=verify, tools_json=tools_key, check_markers=suspect,
+            unfit = check_format(fmt, messages, record.tools, tools_key, written, how.mask)
+            if unfit:
+                bad = {**unfit, **masked}
+            text, spans = render(fmt, messages, tools, verify=how.verify, tools_json=tools_key, check_markers=suspect,
                                  memo=t.memo, canonical=True, **t.kwargs)
-            if not spans:
-                raise RecordProblem("no-loss-tokens", "the chat template marks no assistant output in this sample")
-            t.file.write(sid, _sample_json(written, None if record.tools is None else tools_key, text, spans,
-                                           fmt.id, record.meta()))
+            _write(t, sid, written, None if record.tools is None else tools_key, text, spans, messages, how, meta,
+                   record.messages, bad)
         except RecordProblem as p:
             drop([t], p, source, record, fmt.id)
             continue
@@ -415,9 +333,26 @@ def _process(record: Record, source: str, targets: list[_Target], granularity: s
         except UnicodeEncodeError as exc:
             drop([t], RecordProblem("invalid-unicode", str(exc)), source, record, fmt.id)
             continue
-        s = t.stats
-        s.written += 1
-        s.count(messages)
+
+
+def _write(t: _Target, sid: str, written: list[str], tools_key: str | None, text: str, spans: list,
+           rendered: list[dict], how: _Modes, meta: dict, canonical: list[dict], bad: dict[int, RecordProblem]) -> None:
+    """Select the spans that keep their loss (:mod:`nexc.dataset.loss`) and write the sample.
+    ``rendered``: the messages ``text`` was rendered from; ``canonical``: the record's, which ``bad``
+    (masked turns) indexes."""
+    turns = turn_ordinals(canonical, bad)
+    spans = loss_spans(spans, rendered, set(turns.values()), how.last_only)
+    if not spans:
+        raise RecordProblem("no-loss-tokens", "the chat template marks no assistant output in this sample")
+    if bad:
+        meta = meta | {"masked_turns": [{"turn": turns[i], "reason": bad[i].reason} for i in sorted(bad)]}
+    t.file.write(sid, _sample_json(written, tools_key, text, spans, t.fmt.id, meta))
+    s = t.stats
+    s.written += 1
+    s.trained_turns += len(spans)
+    for problem in bad.values():
+        s.masked[problem.reason] += 1
+    s.count(canonical)
 
 
 def _plain(messages: list[dict]) -> list[dict]:
@@ -426,43 +361,10 @@ def _plain(messages: list[dict]) -> list[dict]:
             for m in messages]
 
 
-def _write_sent(t: _Target, sid: str, record: Record, fmt: Format, strip: bool, verify: bool, suspect: bool) -> None:
+def _write_sent(t: _Target, sid: str, record: Record, fmt: Format, how: _Modes, suspect: bool, meta: dict,
+                bad: dict[int, RecordProblem]) -> None:
     """The sample of a call in the run's own text format: the request that was sent and the reply."""
-    messages = _sent_messages(record, fmt, record.messages, strip)
+    messages = _sent_messages(record, fmt, record.messages, how.strip)
     written = [encode(m) for m in messages]
-    text, spans = render(fmt, messages, None, verify=verify, check_markers=suspect, canonical=True, **t.kwargs)
-    if not spans:
-        raise RecordProblem("no-loss-tokens", "the chat template marks no assistant output in this sample")
-    t.file.write(sid, _sample_json(written, None, text, spans, fmt.id, record.meta()))
-    t.stats.written += 1
-    t.stats.count(record.messages)
-
-
-def _finish(out_dir: Path, report: BuildReport, targets: list[_Target], entries: dict[str, dict],
-            old: dict[str, Any] | None) -> None:
-    """Templates, ``stats.json`` and ``dataset.yaml`` (formats of an earlier build kept)."""
-    stats = report.to_json()
-    old_stats = {}
-    try:
-        old_stats = json.loads((out_dir / STATS).read_text(encoding="utf-8")).get("formats", {})
-    except (OSError, ValueError, AttributeError):
-        pass
-    formats_out = []
-    for entry in (old or {}).get("formats") or ():
-        if entry.get("id") not in entries and (out_dir / str(entry.get("data", ""))).is_file():
-            formats_out.append(entry)
-            if entry["id"] in old_stats:
-                stats["formats"][entry["id"]] = old_stats[entry["id"]]
-    for t in targets:
-        entry = dict(entries[t.fmt.id])
-        _write_atomic(out_dir / entry["chat_template"], t.fmt.chat_template)
-        entry["data"] = f"{entry['path']}/data.jsonl"
-        entry["samples"] = t.stats.existing + t.stats.written
-        formats_out.append(entry)
-    formats_out.sort(key=lambda e: e["id"])
-    stats["formats"] = dict(sorted(stats["formats"].items()))
-    _write_atomic(out_dir / STATS, json.dumps(stats, indent=2, ensure_ascii=False) + "\n")
-    manifest = {"schema_version": mf.SCHEMA_VERSION, "kind": "data", "nexc_version": __version__,
-                "granularity": report.granularity, "encoding": dict(mf.ENCODING), "stats": STATS,
-                "dropped": DROPPED, "formats": formats_out}
-    _write_atomic(out_dir / mf.MANIFEST, mf.dump(manifest))
+    text, spans = render(fmt, messages, None, verify=how.verify, check_markers=suspect, canonical=True, **t.kwargs)
+    _write(t, sid, written, None, text, spans, messages, how, meta, record.messages, bad)

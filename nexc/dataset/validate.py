@@ -6,9 +6,14 @@ Format-independent (checked once per record): the sample has a reply, no assista
 the reply was not cut off (``finish_reason`` ``length``, an unclosed ``<think>`` or tool-call
 block), every call names a tool of the record and its arguments satisfy the tool's JSON Schema.
 Per format: every message survives the format (``Format.check_representable``).
+
+With ``mask`` (``--bad-turns mask``) a turn before the reply that fails a per-turn check is not a
+reason to drop the sample: the checks return it (message index → problem) and the build keeps it in
+the text outside the loss spans. The reply's own problems, and the record's, still drop the sample.
 """
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from typing import Any
 
@@ -80,18 +85,33 @@ def _unclosed(text: str, open_tag: str, close_tag: str) -> bool:
     return i >= 0 and text.find(close_tag, i) < 0
 
 
-def check_record(record: Record, tools_key: str) -> None:
-    """Format-independent checks (see the module docstring)."""
+_MESSAGE_AT = re.compile(r"^message (\d+):")
+
+
+def check_record(record: Record, tools_key: str, mask: bool = False) -> dict[int, RecordProblem]:
+    """Format-independent checks (see the module docstring). Without ``mask`` the first problem is
+    raised; with it, a problem of an assistant turn before the reply is returned instead (message
+    index → problem: the turn stays in the text as context, without loss) and only the reply's, or the
+    record's own, are raised."""
     msgs = record.messages
     if not msgs or msgs[-1]["role"] != "assistant":
         raise RecordProblem("no-reply", "the conversation does not end with an assistant turn")
     if record.truncated:
         raise RecordProblem("truncated", f"finish_reason {record.finish_reason!r}")
-    for e in record.format_errors:
+    masked: dict[int, RecordProblem] = {}
+    reply = len(msgs) - 1
+
+    def found(i: int | None, problem: RecordProblem) -> None:
+        if not mask or i is None or i >= reply or msgs[i]["role"] != "assistant":
+            raise problem
+        masked.setdefault(i, problem)
+
+    for e in record.format_errors:  # unclosed blocks first: they are truncations, whatever else is wrong
         if "unclosed" in e:
-            raise RecordProblem("truncated", e)
-    if record.format_errors:
-        raise RecordProblem("malformed-tool-call-text", record.format_errors[0])
+            found(_index(e), RecordProblem("truncated", e))
+    for e in record.format_errors:
+        if "unclosed" not in e:
+            found(_index(e), RecordProblem("malformed-tool-call-text", e))
     last = msgs[-1]
     if _unclosed(last["content"], "<think>", "</think>"):
         raise RecordProblem("truncated", "the reply ends inside a <think> block")
@@ -102,37 +122,58 @@ def check_record(record: Record, tools_key: str) -> None:
         passed = _PASSED.get(id(m))
         if passed is not None and passed[0] is m and passed[1] == tools_key:
             continue  # this very message passed under these tools in an earlier record of the run
-        calls = m.get("tool_calls")
-        if not calls and not m["content"].strip():
-            raise RecordProblem("empty-assistant-turn", f"message {i} has neither content nor tool calls")
-        if not calls:
+        failed = _FAILED.get(id(m))
+        if failed is not None and failed[0] is m and failed[1] == tools_key:
+            found(i, failed[2])
             continue
-        if toolset is None:
+        if toolset is None and m.get("tool_calls"):
             toolset = _toolset(record.tools, tools_key)
-        for c in calls:
-            name, args = c["function"]["name"], c["function"]["arguments"]
-            if name not in toolset:
-                known = ", ".join(sorted(toolset)) or "none"
-                raise RecordProblem("unknown-tool", f"message {i} calls {name!r}; the record's tools: {known}")
-            v = toolset[name]
-            if isinstance(v, RecordProblem):
-                raise v
-            if v is not None and not surely_valid(v.schema, args):
-                key = (tools_key, name, dumps(args))
-                found = _ARGS.get(key)
-                if found is None:
-                    err = next(iter(v.iter_errors(args)), None)
-                    found = _ARGS.put(key, "" if err is None else
-                                      f"at {'/'.join(map(str, err.absolute_path)) or '(arguments)'}: {err.message}")
-                if found:
-                    raise RecordProblem("invalid-arguments", f"message {i}, call {name!r}, {found}")
-        _PASSED.put(id(m), (m, tools_key))
+        problem = _turn_problem(i, m, toolset, tools_key)
+        if problem is None:
+            _PASSED.put(id(m), (m, tools_key))
+        else:
+            _FAILED.put(id(m), (m, tools_key, problem))
+            found(i, problem)
+    return masked
+
+
+def _index(error: str) -> int | None:
+    m = _MESSAGE_AT.match(error)
+    return int(m.group(1)) if m else None
+
+
+def _turn_problem(i: int, m: dict, toolset: dict[str, Any] | None, tools_key: str) -> RecordProblem | None:
+    """What is wrong with assistant message ``i`` (None: nothing)."""
+    calls = m.get("tool_calls")
+    if not calls and not m["content"].strip():
+        return RecordProblem("empty-assistant-turn", f"message {i} has neither content nor tool calls")
+    for c in calls or ():
+        name, args = c["function"]["name"], c["function"]["arguments"]
+        if name not in toolset:
+            known = ", ".join(sorted(toolset)) or "none"
+            return RecordProblem("unknown-tool", f"message {i} calls {name!r}; the record's tools: {known}")
+        v = toolset[name]
+        if isinstance(v, RecordProblem):
+            return v
+        if v is not None and not surely_valid(v.schema, args):
+            key = (tools_key, name, dumps(args))
+            found = _ARGS.get(key)
+            if found is None:
+                err = next(iter(v.iter_errors(args)), None)
+                found = _ARGS.put(key, "" if err is None else
+                                  f"at {'/'.join(map(str, err.absolute_path)) or '(arguments)'}: {err.message}")
+            if found:
+                return RecordProblem("invalid-arguments", f"message {i}, call {name!r}, {found}")
+    return None
 
 
 #: message identity → (message, tools key) it passed the per-message checks under (records share
 #: normalised messages: ``records._normalised``)
 _PASSED = Memo(4096)
 MEMOS.append(_PASSED)
+#: message identity → (message, tools key, its problem): a masked turn recurs in every later sample
+_FAILED = Memo(1024)
+MEMOS.append(_FAILED)
 
 
 #: JSON types by the test jsonschema applies, narrowed where unsure (a float is never "surely" an integer)
@@ -201,10 +242,13 @@ _VERDICTS = Lru(1024)
 
 
 def check_format(fmt: Format, messages: list[dict], tools: list[dict] | None, tools_key: str,
-                 message_keys: list[str] | None = None) -> None:
+                 message_keys: list[str] | None = None, mask: bool = False) -> dict[int, RecordProblem]:
     """Every message survives ``fmt`` (render → parse); results are cached per message, since
     one-sample-per-call datasets repeat a run's history in every sample. ``message_keys``: a JSON
-    text per message, if the caller has them (else the messages are encoded here)."""
+    text per message, if the caller has them (else the messages are encoded here). ``mask``: as for
+    :func:`check_record`, turns before the reply that fail are returned, not raised."""
+    masked: dict[int, RecordProblem] = {}
+    reply = len(messages) - 1
     for i, m in enumerate(messages):
         if m["role"] != "assistant":  # the checks are about what the model writes
             continue
@@ -213,4 +257,8 @@ def check_format(fmt: Format, messages: list[dict], tools: list[dict] | None, to
         if problems is None:
             problems = _VERDICTS.put(key, tuple(fmt.check_representable(m, tools)))
         if problems:
-            raise RecordProblem("not-representable", f"message {i} ({m['role']}): {problems[0]}")
+            problem = RecordProblem("not-representable", f"message {i} ({m['role']}): {problems[0]}")
+            if not mask or i >= reply:
+                raise problem
+            masked[i] = problem
+    return masked
