@@ -101,9 +101,39 @@ def read_inputs(paths) -> Inputs:
     return got
 
 
+_MSGS, _TOOLS = b',"messages":[', b'],"tools":'
+_AGENT = re.compile(rb'"agent_path":"([^"\\]*)"')
+
+
 def load_records(run: Run) -> None:
-    """Parse a run's lines into ``run.records`` (a line that no longer parses becomes an empty record)."""
-    run.records = [parse_record(x) or {"trace_id": run.trace_id} for x in run.lines]
+    """Parse a run's lines into ``run.records`` (a line that no longer parses becomes an empty record).
+
+    Each request repeats its agent's conversation so far, so a run's bytes grow with the square of its length.
+    Where the trajectory writer's compact layout shows it (``"messages":[`` then ``],"tools":``), the bytes an
+    agent's previous record already had are skipped instead of decoded again, and its decoded messages are
+    shared; any line that does not fit this is decoded whole."""
+    prev: dict[bytes, tuple[bytes, list]] = {}
+    out = []
+    for line in run.lines:
+        rec, a = None, line.find(_MSGS)
+        m = _AGENT.search(line, 0, a) if a >= 0 else None
+        key = m.group(1) + line[:a].partition(b'"parent_span_id":')[2][:20] if m else None
+        a += len(_MSGS)
+        seen = prev.get(key) if key is not None else None
+        if seen is not None and line.startswith(seen[0], a) and line[a + len(seen[0]):a + len(seen[0]) + 1] == b",":
+            rec = parse_record(line[:a] + line[a + len(seen[0]) + 1:])
+            if rec is not None and isinstance(rec.get("messages"), list):
+                rec["messages"] = seen[1] + rec["messages"]
+            else:
+                rec = None
+        if rec is None:
+            rec = parse_record(line) or {"trace_id": run.trace_id}
+        if key is not None and isinstance(rec.get("messages"), list):
+            e = line.find(_TOOLS, a)
+            if e >= 0:
+                prev[key] = (line[a:e], rec["messages"])
+        out.append(rec)
+    run.records = out
     run._steps = None
     run.memo = {}
 
