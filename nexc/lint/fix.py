@@ -66,7 +66,7 @@ def apply_edits(text: str, diags) -> tuple[str, list]:
 def fix_files(diags) -> tuple[list[Applied], list[str]]:
     """Apply the edits of ``diags`` to their files; returns what was applied and the problems met
     (a file that cannot be read or written)."""
-    from nexc.commands.common import write_atomic
+    from nexc.fileio import write_atomic
 
     by_file: dict[str, list] = {}
     for d in diags:

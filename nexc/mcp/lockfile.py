@@ -215,7 +215,7 @@ def write_lock(fw, root_dir: str | Path, only: tuple[str, ...] = ()) -> tuple[Pa
             if name not in doc["servers"] and name in declared and name not in only:
                 doc["servers"][name] = entry
         doc["servers"] = dict(sorted(doc["servers"].items()))
-    from nexc.commands.common import write_atomic
+    from nexc.fileio import write_atomic
 
     write_atomic(path, render(doc))
     return path, errors
