@@ -1,5 +1,5 @@
-"""Reading spec files safely: size limit, binary detection, UTF-8 decoding, and a cache of the text
-of every file read so diagnostics can show code frames."""
+"""Reading spec files safely: size limit, binary detection, UTF-8 decoding. What a build reads is kept in
+its reporter's ``sources`` (path → text) for code frames, suppressions and edits — there is no cache here."""
 from __future__ import annotations
 
 import os
@@ -12,8 +12,6 @@ from nexc.ir.base import Span
 #: Largest spec file nexc parses. Prompt files may be larger (see MAX_PROMPT_BYTES).
 MAX_SPEC_BYTES = 4 * 1024 * 1024
 MAX_PROMPT_BYTES = 16 * 1024 * 1024
-
-_TEXTS: dict[str, str] = {}
 
 
 #: Files or folders that mark the top of a project: imports and NexAU file references stay below it.
@@ -40,16 +38,6 @@ def within(path: str, root: str) -> bool:
     if "\x00" in os.fspath(path):
         return False
     return os.path.commonpath([os.path.realpath(path), root]) == root
-
-
-def remember(path: str, text: str) -> None:
-    """Keep ``text`` as the content of ``path`` for code frames (also for in-memory sources)."""
-    _TEXTS[path] = text
-
-
-def cached_text(path: str) -> str | None:
-    """The text of a file read earlier in this process, if any."""
-    return _TEXTS.get(path)
 
 
 def display_path(path: str | os.PathLike) -> str:
@@ -133,8 +121,9 @@ def read_file_text(path: str | os.PathLike, *, limit: int = MAX_PROMPT_BYTES, ro
 
 def read_text(path: str | os.PathLike, reporter: Reporter, *, span: Span | None = None,
               limit: int = MAX_SPEC_BYTES, what: str = "spec file") -> str | None:
-    """Read a UTF-8 text file, reporting NEX001–NEX004 instead of raising. ``span`` locates the
-    reference that named the file (an import, a prompt file); without one the file itself is blamed."""
+    """Read a UTF-8 text file, reporting NEX001–NEX004 instead of raising, and keep its text in
+    ``reporter.sources``. ``span`` locates the reference that named the file (an import, a prompt file);
+    without one the file itself is blamed."""
     raw = os.fspath(path)
     shown = display_path(path) if "\x00" not in raw else repr(raw)
     where = span or Span.point(shown)
@@ -146,7 +135,7 @@ def read_text(path: str | os.PathLike, reporter: Reporter, *, span: Span | None 
         return None
     text = decode(data, shown, reporter, what=what)
     if text is not None:
-        remember(shown, text)
+        reporter.sources[shown] = text
     return text
 
 

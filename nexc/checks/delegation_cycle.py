@@ -34,8 +34,9 @@ def check(fw, r, ctx) -> None:
             continue
         from nexc.lint.edits import setting_edit
 
+        sources = ctx.sources if ctx is not None else r.sources
         r.report("NEX405", where,
                  f"agents delegate in a cycle with no depth bound: {' → '.join(path)}",
                  notes=(f"agents in the cycle: {', '.join(comp)}",),
                  fix=f"set `max_depth` on one of them, e.g. `max_depth = 3` in agent '{comp[0]}'",
-                 edits=setting_edit(a.span, "max_depth", "3"))
+                 edits=setting_edit(a.span, "max_depth", "3", sources))

@@ -2,7 +2,7 @@
 used (NEX407), and bindings whose signature disagrees with the tool's declared parameters (NEX408).
 
 Importing runs the user's module code, so this check only runs when asked
-(``ctx.options["check_imports"]``, set by ``nexc lint --check-imports`` or ``check-imports = true`` in
+(``ctx.options.check_imports``, set by ``nexc lint --check-imports`` or ``check-imports = true`` in
 ``[tool.nexc]``). The framework's root folder is put first on ``sys.path`` while importing, and the
 modules imported from it are forgotten afterwards so that two frameworks with a ``tools`` module do
 not see each other's.
@@ -135,7 +135,7 @@ def _beside(top: str, root: str) -> bool:
 
 def check(fw, r, ctx) -> None:
     """Import every ``python`` binding and compare its signature with the declared parameters."""
-    if ctx is None or not ctx.options.get("check_imports"):
+    if ctx is None or not ctx.options.check_imports:
         return
     root = str(ctx.root_dir)
     # a module of the same name imported earlier from elsewhere (another framework's `tools`, a test's

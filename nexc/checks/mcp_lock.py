@@ -10,7 +10,6 @@ import json
 
 from nexc.mcp.lockfile import LOCKFILE, config_hash, is_fresh, load_entries
 from nexc.mcp.names import denied_by
-from nexc.checks._locate import locate
 from nexc.ir.model import McpSelection
 
 
@@ -48,25 +47,19 @@ def check(fw, r, ctx) -> None:
                      fix=f"run `{lock_cmd}` again")
         else:
             names = {t["name"]: t for t in entry["tools"]}
-            for agent, sel in used[srv.name]:
+            for _agent, sel in used[srv.name]:
                 for t in sel.tools or ():
                     why = denied_by(srv.deny, names[t].get("annotations")) if t in names else None
                     if why:
-                        r.report("NEX421", _where(agent, sel, f"{srv.name}.{t}"),
+                        r.report("NEX421", sel.tool_span(t),
                                  f"MCP tool '{srv.name}.{t}' is never offered: the server denies {why} tools",
                                  notes=(f"its annotations in {LOCKFILE}: {_hints(names[t])}",),
                                  fix=f"remove '{srv.name}.{t}', or take '{why}' out of deny of MCP server '{srv.name}'")
                     if t not in names:
-                        r.report("NEX420", _where(agent, sel, f"{srv.name}.{t}"),
+                        r.report("NEX420", sel.tool_span(t),
                                  f"MCP server '{srv.name}' has no tool '{t}' (per {LOCKFILE})",
                                  notes=(f"locked tools: {', '.join(sorted(names)) or 'none'}",),
                                  fix=f"use one of its tools, or run `{lock_cmd}` if the server has changed")
-
-
-def _where(agent, sel, ref: str):
-    """The span of ``server.tool`` in the agent (several entries of one server share one selection)."""
-    sp = locate(agent.span, ref)
-    return sp if sp != agent.span else sel.span
 
 
 def _hints(decl: dict) -> str:

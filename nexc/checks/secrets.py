@@ -17,7 +17,7 @@ import math
 import re
 from collections import Counter
 
-from nexc.checks._locate import locate
+from nexc.ir.base import Span
 from nexc.ir.model import EnvRef
 
 #: (kind, pattern) — searched anywhere in the value; group ``v`` is the secret itself.
@@ -97,12 +97,13 @@ def high_entropy(tok: str) -> bool:
 
 
 def _strings(value, where: str):
-    """``(where, string, is_env_default)`` for every string in ``value`` (env defaults included)."""
+    """``(where, string, env)`` for every string in ``value``: env defaults too (``env`` is then the
+    ``env(…)`` that holds it, else ``None``)."""
     if isinstance(value, EnvRef):
         if value.default is not None:
-            yield where, value.default, True
+            yield where, value.default, value
     elif isinstance(value, str):
-        yield where, value, False
+        yield where, value, None
     elif isinstance(value, dict):
         for k, v in value.items():
             yield from _strings(v, f"{where}.{k}")
@@ -118,7 +119,8 @@ def _env_name(where: str) -> str:
 
 
 def check(fw, r, ctx) -> None:
-    """Report every literal that looks like a credential."""
+    """Report every literal that looks like a credential, at the value as written."""
+    sources = ctx.sources if ctx is not None else r.sources
     items = []
     for llm in fw.llms:
         for field in ("api_key", "base_url", "params"):
@@ -127,17 +129,16 @@ def check(fw, r, ctx) -> None:
         for field in ("command", "args", "env", "headers", "url"):
             items.append((s, f"MCP server '{s.name}'", field, getattr(s, field)))
     for node, owner, field, value in items:
-        for where, text, is_default in _strings(value, field):
+        for where, text, env in _strings(value, field):
             found = find_secret(text)
             if found is None:
                 continue
             kind, stand_in = found
-            span = getattr(value, "span", None) if isinstance(value, EnvRef) else None
-            if span is None:
-                span = locate(node.span, text, word=False)
-                if span is node.span:
-                    span = locate(node.span, text[:40], word=False)
-            what = "the default of env(…) in " if is_default else ""
+            if env is not None:
+                span = env.span
+            else:
+                span = _inside_quotes(node.value_spans.get(where, node.span), text, sources)
+            what = "the default of env(…) in " if env is not None else ""
             name = "OPENAI_API_KEY" if field == "api_key" else _env_name(where)
             fix = f"read it from the environment: {env_syntax(span.file, fw.profile, name)}"
             if stand_in:
@@ -147,6 +148,19 @@ def check(fw, r, ctx) -> None:
                 continue
             r.report("NEX416", span, f"{what}{owner} {where} holds {kind} written inline ({len(text)} characters)",
                      notes=("the value is not shown here; revoke it if it was ever committed",), fix=fix)
+
+
+def _inside_quotes(span: Span, text: str, sources: dict[str, str]) -> Span:
+    """``span`` without the quotes around ``text`` when the source shows it quoted on one line (the caret
+    and the mask cover the secret itself)."""
+    src = sources.get(span.file)
+    if src is None or span.line != span.end_line:
+        return span
+    lines = src.split("\n")
+    written = lines[span.line - 1][span.column - 1:span.end_column - 1] if span.line <= len(lines) else ""
+    if len(written) >= 2 and written[0] == written[-1] and written[0] in "\"'" and written[1:-1] == text:
+        return span.model_copy(update={"column": span.column + 1, "end_column": span.end_column - 1})
+    return span
 
 
 def env_syntax(file: str | None, profile: str, name: str) -> str:

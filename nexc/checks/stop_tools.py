@@ -1,7 +1,6 @@
 """stop_tools: stop tools that are not in the agent's own toolset (NEX412)."""
 from __future__ import annotations
 
-from nexc.checks._locate import locate
 from nexc.ir.model import AgentRef, McpSelection, ToolRef
 
 
@@ -17,6 +16,6 @@ def check(fw, r, ctx) -> None:
             else:
                 ok = s in names or any(tools is not None and s in tools for tools in mcp.values())
             if not ok:
-                r.report("NEX412", locate(a.span, s, after="stop"), f"stop tool '{s}' of agent '{a.name}' is not in its tools",
+                r.report("NEX412", a.stop_tool_span(s), f"stop tool '{s}' of agent '{a.name}' is not in its tools",
                          notes=("the model only sees the tools in `tools`, so it can never call this one",),
                          fix=f"add '{s}' to the tools of '{a.name}'")

@@ -113,8 +113,17 @@ def check(fw, r, ctx) -> None:
                 problems = [p for p in problems if p[0] != "/type" or p[1] != "type" or "object schema" not in p[2]]
             for i, (path, keyword, message) in enumerate(problems[:5]):
                 more = len(problems) - 5 if i == 4 and len(problems) > 5 else 0
-                r.report("NEX406", t.span,
+                r.report("NEX406", _where(t, field, path),
                          f"tool '{t.name}' {field} is not a valid JSON Schema: at '{path}', keyword '{keyword}': "
                          f"{message}",
                          notes=(f"{more} more problems in this schema",) if more else (),
                          fix="correct the schema at that path")
+
+
+def _where(tool, field: str, path: str):
+    """Where the value at ``path`` of the tool's ``field`` schema was written: the deepest part of the path
+    whose place the frontend recorded, else the tool's declaration."""
+    key = field + path.rstrip("/")
+    while key not in tool.schema_spans and "/" in key:
+        key = key.rsplit("/", 1)[0]
+    return tool.schema_spans.get(key, tool.span)

@@ -147,13 +147,10 @@ def build(spec, output, targets, kind, formats, optimise, schema_target, force, 
     """
     if schema_target != "default" and not optimise:
         raise click.UsageError("--schema-target applies to the optimised spec; add -O")
-    options: dict = {"formats": list(formats)} if formats else {}
-    if check_imports:
-        options["check_imports"] = True
-    if schema_target != "default":
-        options["schema_target"] = schema_target
-    if simulate_missing:
-        options["simulate_missing"] = True
-    res = compile_or_exit(spec, kind, options=options or None, optimise=optimise)
+    from nexc.pipeline import BuildOptions
+
+    options = BuildOptions(formats=tuple(formats), schema_target=schema_target, check_imports=check_imports,
+                           simulate_missing=simulate_missing)
+    res = compile_or_exit(spec, kind, options=options, optimise=optimise)
     out_dir = Path(output) if output else Path("build") / res.framework.name
     sys.exit(run_targets(targets, res, out_dir, force))

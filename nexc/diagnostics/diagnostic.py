@@ -56,11 +56,10 @@ class Diagnostic:
         return out
 
 
-def span_text(span: Span) -> str | None:
-    """The source text ``span`` covers (the file as the build read it), or ``None`` when unknown."""
-    from nexc.source import cached_text
-
-    text = cached_text(span.file) if span.file and not span.file.startswith("<") else None
+def span_text(span: Span, sources: dict[str, str]) -> str | None:
+    """The source text ``span`` covers in ``sources`` (path → the file's text as the build read it), or
+    ``None`` when the file is not there."""
+    text = sources.get(span.file) if span.file and not span.file.startswith("<") else None
     if text is None:
         return None
     lines = text.split("\n")
@@ -73,12 +72,12 @@ def span_text(span: Span) -> str | None:
     return "\n".join(parts)
 
 
-def name_edit(span: Span, name: str, replacement: str) -> Edit | None:
+def name_edit(span: Span, name: str, replacement: str, sources: dict[str, str]) -> Edit | None:
     """The edit replacing the one occurrence of the identifier ``name`` inside ``span`` (quotes and a
     ``server.`` prefix or ``.tool`` suffix around it stay), or ``None`` when it is not there exactly once."""
     import re
 
-    text = span_text(span)
+    text = span_text(span, sources)
     if not text or not name:
         return None
     hits = [m.start() for m in re.finditer(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text)]
@@ -93,9 +92,12 @@ def name_edit(span: Span, name: str, replacement: str) -> Edit | None:
 
 @dataclass
 class Reporter:
-    """Collects diagnostics; passes report into it instead of raising."""
+    """Collects diagnostics; passes report into it instead of raising. ``sources`` holds the text of every
+    file this run read (path as diagnostics name it → text), put there by whoever reads a file: code frames,
+    suppression comments and exact edits are made from it, never from a process-wide cache."""
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
 
     def report(self, code: str, span: Span, message: str, *, notes: tuple[str, ...] | list[str] = (),
                fix: str | None = None, severity: str | None = None, edits=()) -> Diagnostic:
@@ -118,7 +120,7 @@ class Reporter:
         if guess:
             msg += f"; did you mean '{guess}'?"
             fix = (fix_template or "replace '{name}' with '{guess}'").format(name=name, guess=guess)
-            found = name_edit(span, name, guess)
+            found = name_edit(span, name, guess, self.sources)
             edits = (found,) if found else ()
         return self.report(code, span, msg, fix=fix, edits=edits)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from nexc.diagnostics.diagnostic import Diagnostic
 
@@ -19,29 +19,37 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _REDACT = frozenset(("NEX416",))
 
 
-def _source_line(file: str, line: int) -> str | None:
-    from nexc.source import cached_text
+def _disk_texts(diags: list[Diagnostic]) -> dict[str, str]:
+    """The files ``diags`` point at, read from disk — only for callers that pass no ``sources``.
 
-    text = cached_text(file)
+    Transitional: every command should pass the ``sources`` of its build (``CompileResult.sources``); this
+    reader (the one safe one: a FIFO or a device named in a diagnostic is never read) goes with the last
+    caller that does not."""
+    from nexc.source import MAX_PROMPT_BYTES, read_file_text
+
+    out: dict[str, str] = {}
+    for f in dict.fromkeys(d.span.file for d in diags):
+        if f and not f.startswith("<"):
+            try:
+                out[f] = read_file_text(f, limit=MAX_PROMPT_BYTES, what="file", errors="replace")
+            except (OSError, ValueError):
+                pass
+    return out
+
+
+def _source_line(sources: Mapping[str, str], file: str, line: int) -> str | None:
+    text = sources.get(file)
     if text is None:
-        from nexc.source import MAX_PROMPT_BYTES, read_file_text
-
-        try:  # the one safe reader: a FIFO or a device named in a diagnostic is not opened for reading
-            text = read_file_text(file, limit=MAX_PROMPT_BYTES, what="file", errors="replace")
-        except (OSError, ValueError):
-            return None
-        from nexc.source import remember
-
-        remember(file, text)
+        return None
     lines = text.split("\n")
     if 1 <= line <= len(lines):
         return lines[line - 1].rstrip("\r")
     return None
 
 
-def _frame(d: Diagnostic, colour: bool) -> list[str]:
+def _frame(d: Diagnostic, sources: Mapping[str, str], colour: bool) -> list[str]:
     s = d.span
-    src = _source_line(s.file, s.line)
+    src = _source_line(sources, s.file, s.line)
     if src is None:
         return []
     shown = _CONTROL.sub("\ufffd", src.replace("\t", " "))
@@ -64,9 +72,14 @@ def _frame(d: Diagnostic, colour: bool) -> list[str]:
     return [f"{pad} |", f"{gutter} | {shown}", f"{pad} | {caret}"]
 
 
-def render_text(diags: Iterable[Diagnostic], *, colour: bool = False) -> str:
-    """Every diagnostic as ``file:line:col: severity[CODE name]: message``, a code frame, notes and fix,
-    then a summary line."""
+def render_text(diags: Iterable[Diagnostic], sources: Mapping[str, str] | None = None, *,
+                colour: bool = False) -> str:
+    """Every diagnostic as ``file:line:col: severity[CODE name]: message``, a code frame from ``sources``
+    (path → text, as the build read it: ``CompileResult.sources``), notes and fix, then a summary line.
+    Without ``sources`` the files are read from disk."""
+    diags = list(diags)
+    if sources is None:
+        sources = _disk_texts(diags)
     out: list[str] = []
     counts = {"error": 0, "warning": 0, "info": 0}
     for d in diags:
@@ -78,7 +91,7 @@ def render_text(diags: Iterable[Diagnostic], *, colour: bool = False) -> str:
             head = (f"{_BOLD}{s.file}:{s.line}:{s.column}:{_RESET} {c}{d.severity}[{d.code} {d.name}]{_RESET}: "
                     f"{_BOLD}{d.message}{_RESET}")
         out.append(head)
-        out.extend(_frame(d, colour))
+        out.extend(_frame(d, sources, colour))
         for n in d.notes:
             out.append(f"  = note: {n}")
         if d.fix:

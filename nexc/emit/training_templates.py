@@ -1,6 +1,6 @@
 """``nexc build --target dataset``: the training-data templates of a framework.
 
-For every chosen format (``ctx.options["formats"]``, else the ``tool_format`` of every agent) it
+For every chosen format (``ctx.options.formats``, else the ``tool_format`` of every agent) it
 writes ``formats/<fmt>/chat_template.jinja`` (with ``{% generation %}`` markers around assistant
 output) and one ``dataset.yaml`` (kind ``templates``, ``specs/dataset.schema.json``) naming the
 formats, their template variables, and the tools each agent offers its model — what the training
@@ -19,11 +19,9 @@ from nexc.version import __version__
 
 
 def chosen_formats(fw: Framework, ctx) -> list[str]:
-    """The format ids to emit: the ``formats`` option (a list or a comma-separated string), else
-    every agent's ``tool_format``; canonical ids, sorted, each once."""
-    opt = (getattr(ctx, "options", None) or {}).get("formats")
-    if isinstance(opt, str):
-        opt = [s for s in opt.split(",") if s.strip()]
+    """The format ids to emit: the ``formats`` option, else every agent's ``tool_format``; canonical ids,
+    sorted, each once."""
+    opt = ctx.options.formats if ctx is not None else ()
     names = list(opt) if opt else [a.tool_format for a in fw.agents]
     return sorted({get_format(n.strip()).id for n in names})
 

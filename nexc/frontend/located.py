@@ -73,3 +73,35 @@ def type_name(v: Any) -> str:
     if isinstance(v, Call):
         return f"{v.name}(…)"
     return type(v).__name__
+
+
+def literal_spans(loc: Loc, where: str) -> dict[str, Span]:
+    """The span of every string in ``loc`` by its path below ``where`` (``where``, ``where.key``,
+    ``where[0]``): the places of literal values that checks point at (an inline secret), kept in the IR's
+    ``value_spans``."""
+    v = loc.value
+    if isinstance(v, str):
+        return {where: loc.span}
+    out: dict[str, Span] = {}
+    if isinstance(v, dict):
+        for k, x in v.items():
+            out.update(literal_spans(x, f"{where}.{k}"))
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            out.update(literal_spans(x, f"{where}[{i}]"))
+    return out
+
+
+def pointer_spans(loc: Loc, prefix: str) -> dict[str, Span]:
+    """The span of every value in ``loc`` by its path below ``prefix``, written as the JSON Schema checks
+    name paths (``parameters``, ``parameters/properties/n/type``, ``parameters/required/0``): where a schema
+    error's offending value was written."""
+    out = {prefix: loc.span}
+    v = loc.value
+    if isinstance(v, dict):
+        for k, x in v.items():
+            out.update(pointer_spans(x, f"{prefix}/{k}"))
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            out.update(pointer_spans(x, f"{prefix}/{i}"))
+    return out

@@ -27,7 +27,7 @@ import re
 from typing import Any
 
 from nexc.diagnostics import Reporter
-from nexc.frontend.located import Loc
+from nexc.frontend.located import Loc, literal_spans
 from nexc.frontend.nexau import values as v
 from nexc.frontend.nexau.files import outside_project, parse_text
 from nexc.frontend.nexau.loader import Loader
@@ -274,7 +274,8 @@ def _llm(e: Loc, r: Reporter) -> Llm | None:
         if k in b:
             x = v.number(b[k], k, r)
             f[k] = float(x) if isinstance(x, (int, float)) else x
-    return Llm(span=e.span, name=named[0], **{k: x for k, x in f.items() if x is not None})
+    spans = {p: sp for k in ("model", "api_key", "base_url") if k in b for p, sp in literal_spans(b[k], k).items()}
+    return Llm(span=e.span, name=named[0], value_spans=spans, **{k: x for k, x in f.items() if x is not None})
 
 
 _DOLLAR_ENV = re.compile(r"\s*\$\{([A-Za-z_][A-Za-z0-9_]*)\}\s*")
@@ -307,7 +308,7 @@ def _mcp(e: Loc, loader: Loader, r: Reporter) -> McpServer | None:
         x = v.number(b["timeout"], "timeout", r)
         if isinstance(x, (int, float)):
             f["call_timeout"] = float(x)
-    return McpServer(span=e.span, name=name, transport=t, url=url, **f)
+    return McpServer(span=e.span, name=name, transport=t, url=url, value_spans=literal_spans(b["url"], "url"), **f)
 
 
 def _agent(e: Loc, tools: dict[str, str], servers: dict[str, str], loader: Loader, path: str,

@@ -16,7 +16,7 @@ from nexc.frontend.coerce import (as_bool, as_float, as_int, as_json, as_json_ma
                                   as_str_list, as_text, check_keys, env_ref, finite, unknown_call, wrong_type)
 from nexc.frontend.keys import (AGENT_ALIASES, AGENT_KEYS, DOCUMENT_KEYS, EXTENSION_KEYS, EXTENSION_KINDS,
                                 LLM_KEYS, MCP_DENY, MCP_KEYS, PROMPT_KEYS, SKILL_KEYS, TOOL_KEYS, check_identifier)
-from nexc.frontend.located import Call, Loc, type_name
+from nexc.frontend.located import Call, Loc, literal_spans, pointer_spans, type_name
 from nexc.ir.base import Span
 from nexc.ir.model import Binding, Extension, Llm, McpServer, Prompt, Skill
 from nexc.ir.surface import Import, Name, SourceFile, SurfaceAgent, SurfaceTool
@@ -28,6 +28,11 @@ def set_field(fields: dict, body: dict[str, Loc], key: str, conv: Callable[[Loc,
         val = conv(body[key], key, r)
         if val is not None:
             fields[target or key] = val
+
+
+def value_spans(body: dict[str, Loc], fields: dict, keys: tuple[str, ...]) -> dict[str, Span]:
+    """Where each literal string of the ``keys`` that were built into ``fields`` was written."""
+    return {p: sp for k in keys if k in fields and k in body for p, sp in literal_spans(body[k], k).items()}
 
 
 # ---------------------------------------------------------------- declarations
@@ -54,7 +59,7 @@ def build_llm(name: str, name_span: Span | None, body: Loc, span: Span, r: Repor
         r.report("NEX203", b["params"].span, f"llm '{name}': params hold NaN or infinity, which JSON cannot send",
                  fix="write finite numbers")
         del f["params"]
-    return Llm(span=span, name=name, **f)
+    return Llm(span=span, name=name, value_spans=value_spans(b, f, ("model", "base_url", "api_key", "params")), **f)
 
 
 def build_simulated(loc: Loc, key: str, r: Reporter) -> Binding | None:
@@ -135,7 +140,8 @@ def build_tool(name: str, name_span: Span | None, body: Loc, span: Span, r: Repo
     if "parameters" in f and f["parameters"].get("type", "object") != "object":
         r.report("NEX203", b["parameters"].span, "a tool's parameters must be a JSON Schema of type 'object'")
         del f["parameters"]
-    return SurfaceTool(span=span, name=name, name_span=name_span, **f)
+    spans = {p: sp for k in ("parameters", "returns") if k in f for p, sp in pointer_spans(b[k], k).items()}
+    return SurfaceTool(span=span, name=name, name_span=name_span, schema_spans=spans, **f)
 
 
 def build_mcp(name: str, name_span: Span | None, body: Loc, span: Span, r: Reporter) -> McpServer | None:
@@ -189,7 +195,8 @@ def build_mcp(name: str, name_span: Span | None, body: Loc, span: Span, r: Repor
     if transport in ("http", "sse") and "url" not in f:
         r.report("NEX202", span, f"{transport} MCP server '{name}' needs a 'url'")
         return None
-    return McpServer(span=span, name=name, transport=transport, **f)
+    spans = value_spans(b, f, ("command", "args", "env", "headers", "url"))
+    return McpServer(span=span, name=name, transport=transport, value_spans=spans, **f)
 
 
 def build_skill(name: str, name_span: Span | None, body: Loc, span: Span, r: Reporter) -> Skill | None:

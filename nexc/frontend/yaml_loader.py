@@ -108,6 +108,10 @@ def _tagged(tag: str, text: str) -> tuple[Any, str | None]:
 # ---------------------------------------------------------------- positions
 
 
+#: A tag as written in the text: verbatim ``!<…>``, or ``!``, ``!!`` or ``!handle!`` and a suffix.
+_TAG = re.compile(r"!<[^>]*>|![^\s,\[\]{}]*")
+
+
 def _pos(mark) -> tuple[int, int]:
     return mark.line + 1, mark.column + 1
 
@@ -204,6 +208,17 @@ class _Builder:
             return _new_span(self.file, start.line + 1, start.column + 1, prev + 1, width + 1)
         return _span(self.file, start, end)
 
+    def tag_span(self, start, whole: Span) -> Span:
+        """The span of the tag as written (``!env``, ``!!set``, ``!<tag:…>``) in the node starting at
+        ``start`` (an anchor may come first); ``whole`` when it cannot be found on that line."""
+        if self.lines is None:
+            self.lines = self.text.split("\n")
+        line = self.lines[start.line] if start.line < len(self.lines) else ""
+        m = _TAG.search(line, start.column)
+        if m is None:
+            return whole
+        return _new_span(self.file, start.line + 1, m.start() + 1, start.line + 1, m.end() + 1)
+
     def count(self, n: int, where: Span) -> None:
         self.total += n
         if self.total > MAX_VALUES:
@@ -270,7 +285,8 @@ class _Builder:
             value, err = _tagged(ev.tag, ev.value)
             if err:
                 env = ev.tag.lstrip("!").lower() in ("env", "environ", "getenv")
-                self.r.report("NEX152", span, err, fix=f"write {{env: {ev.value or 'NAME'}}} instead" if env
+                at = span if err.startswith("'") else self.tag_span(ev.start_mark, span)  # the value, or the tag
+                self.r.report("NEX152", at, err, fix=f"write {{env: {ev.value or 'NAME'}}} instead" if env
                               else "remove the tag")
         loc = Loc(value, span)
         self.remember_anchor(ev.anchor, loc, w)
@@ -298,7 +314,7 @@ class _Builder:
         tag = ev.tag if ev.tag not in (None, "!") else None
         want = _T + ("map" if kind == "map" else "seq")
         if tag is not None and tag != want:
-            self.r.report("NEX152", where,
+            self.r.report("NEX152", self.tag_span(ev.start_mark, where),
                           f"YAML tag '{show_tag(tag)}' is not supported here; nexc reads plain data only",
                           fix="remove the tag")
         if ev.anchor:

@@ -42,9 +42,8 @@ def load(path: str, text: str, reporter: Reporter) -> SourceFile | None:
     """Parse one nexc YAML spec into surface IR; every problem goes to ``reporter``."""
     from nexc.frontend.surface_builder import build_document
     from nexc.frontend.yaml_loader import load_yaml
-    from nexc.source import remember
 
-    remember(path, text)
+    reporter.sources[path] = text  # also for text that was never a file (code frames, suppressions)
     doc = load_yaml(path, text, reporter)
     if doc is None:
         return None

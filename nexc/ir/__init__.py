@@ -11,6 +11,7 @@ from nexc.ir.model import (
     Llm,
     McpSelection,
     McpServer,
+    Name,
     Prompt,
     Skill,
     SkillRef,
@@ -20,5 +21,5 @@ from nexc.ir.model import (
 
 __all__ = [
     "BUILTIN_SPAN", "Node", "Span", "strip_spans", "Agent", "AgentRef", "Binding", "EnvRef", "Extension",
-    "Framework", "Limits", "Llm", "McpSelection", "McpServer", "Prompt", "Skill", "SkillRef", "Tool", "ToolRef",
+    "Framework", "Limits", "Llm", "McpSelection", "McpServer", "Name", "Prompt", "Skill", "SkillRef", "Tool", "ToolRef",
 ]

@@ -11,10 +11,26 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, model_serializer
 
-from nexc.ir.base import Node
+from nexc.ir.base import Node, Span
 
 #: Any JSON value (tool schemas, metadata, storage seeds, middleware parameters).
 JSON = Any
+
+
+def located(default: Any = None, *, factory: Any = None) -> Any:
+    """A field that records where something was written (filled by the frontends and resolve, read by
+    checks for exact ranges). It is never dumped: bundles, manifests and snapshots stay as they were, and a
+    framework loaded from a dump has these at their defaults (the node's own ``span`` is still there)."""
+    if factory is not None:
+        return Field(default_factory=factory, exclude=True, repr=False)
+    return Field(default, exclude=True, repr=False)
+
+
+class Name(Node):
+    """A reference as written, with its own span: ``search``, ``visit_page``, ``git.*``, ``git.status``.
+    The surface IR keeps references as names; the resolved IR keeps the string and the span beside it."""
+
+    value: str
 
 
 class EnvRef(Node):
@@ -42,6 +58,9 @@ class Llm(Node):
     timeout: float | None = None
     max_retries: int | None = None
     params: dict[str, JSON] = Field(default_factory=dict)
+    #: where each literal string was written, by its path in the declaration: ``api_key``,
+    #: ``params.headers.Authorization``, ``params.stop[0]`` (what the secrets check points at)
+    value_spans: dict[str, Span] = located(factory=dict)
 
 
 class Binding(Node):
@@ -79,6 +98,9 @@ class Tool(Node):
     #: it so the implementation's default applies) or it took null already (False: null is a value).
     #: The runtime does not insist on any of them being present.
     strict_optional: dict[str, bool] = Field(default_factory=dict)
+    #: where each value of ``parameters`` and ``returns`` was written, by field and path:
+    #: ``parameters``, ``parameters/properties/n/type`` (what a schema error points at)
+    schema_spans: dict[str, Span] = located(factory=dict)
 
     @model_serializer(mode="wrap")
     def _dump(self, handler):
@@ -106,6 +128,8 @@ class McpServer(Node):
     exclude: tuple[str, ...] = ()
     #: Tool annotations that keep a tool from the model (``specs/MCP.md``): destructive, write, open_world.
     deny: tuple[Literal["destructive", "write", "open_world"], ...] = ()
+    #: where each literal string was written, by its path: ``command``, ``args[1]``, ``env.TOKEN``, ``url``
+    value_spans: dict[str, Span] = located(factory=dict)
 
 
 class Skill(Node):
@@ -145,6 +169,14 @@ class McpSelection(Node):
     kind: Literal["mcp"] = "mcp"
     server: str
     tools: tuple[str, ...] | None = None
+    #: where each of ``tools`` was written (``server.tool``), in the same order; several references to one
+    #: server merge into one selection, each tool keeping its own span
+    tool_spans: tuple[Span, ...] = located(())
+
+    def tool_span(self, tool: str) -> Span:
+        """Where ``tool`` was named (the selection's span when unknown)."""
+        i = self.tools.index(tool) if self.tools and tool in self.tools else -1
+        return self.tool_spans[i] if 0 <= i < len(self.tool_spans) else self.span
 
 
 class SkillRef(Node):
@@ -188,6 +220,16 @@ class Agent(Node):
     storage_seed: dict[str, JSON] = Field(default_factory=dict)
     extensions: tuple[Extension, ...] = ()
     context: dict[str, JSON] = Field(default_factory=dict)
+    #: where ``llm`` and ``tool_format`` were written (``None``: not written, or not known)
+    llm_span: Span | None = located()
+    tool_format_span: Span | None = located()
+    #: where each of ``stop_tools`` was written, in the same order
+    stop_tool_spans: tuple[Span, ...] = located(())
+
+    def stop_tool_span(self, tool: str) -> Span:
+        """Where the stop tool ``tool`` was named (the agent's span when unknown)."""
+        i = self.stop_tools.index(tool) if tool in self.stop_tools else -1
+        return self.stop_tool_spans[i] if 0 <= i < len(self.stop_tool_spans) else self.span
 
 
 class Framework(Node):
@@ -203,6 +245,8 @@ class Framework(Node):
     agents: tuple[Agent, ...] = ()
     entry: str
     metadata: dict[str, JSON] = Field(default_factory=dict)
+    #: where ``entry`` was written (``None`` when the entry agent was inferred)
+    entry_span: Span | None = located()
     #: the wire profile it runs with (``nexc.view.profile``): ``nexc``, or ``nexau`` (read from NexAU YAML)
     profile: Literal["nexc", "nexau"] = "nexc"
 

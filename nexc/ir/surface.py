@@ -12,13 +12,9 @@ from typing import Any
 from pydantic import Field
 
 from nexc.ir.base import Node, Span
-from nexc.ir.model import Binding, Extension, Llm, McpServer, Prompt, Skill
+from nexc.ir.model import Binding, Extension, Llm, McpServer, Name, Prompt, Skill, located
 
-
-class Name(Node):
-    """A reference as written: ``search``, ``visit_page``, ``git.*``, ``git.status``."""
-
-    value: str
+__all__ = ["Name", "SurfaceTool", "SurfaceAgent", "Import", "SourceFile"]
 
 
 class SurfaceTool(Node):
@@ -33,6 +29,8 @@ class SurfaceTool(Node):
     parallel: bool | None = None
     extra_kwargs: dict[str, Any] = Field(default_factory=dict)
     lazy: bool | None = None
+    #: where each value of ``parameters`` and ``returns`` was written (see :attr:`Tool.schema_spans`)
+    schema_spans: dict[str, Span] = located(factory=dict)
 
 
 class SurfaceAgent(Node):

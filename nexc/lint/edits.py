@@ -15,17 +15,16 @@ from nexc.ir.base import Span
 _YAML_SUFFIXES = (".yaml", ".yml")
 
 
-def _lines(file: str) -> list[str] | None:
-    from nexc.source import cached_text
-
-    text = cached_text(file) if file and not file.startswith("<") else None
+def _lines(file: str, sources: dict[str, str]) -> list[str] | None:
+    text = sources.get(file) if file and not file.startswith("<") else None
     return text.split("\n") if text is not None else None
 
 
-def setting_edit(decl: Span, key: str, value: str) -> tuple[Edit, ...]:
+def setting_edit(decl: Span, key: str, value: str, sources: dict[str, str]) -> tuple[Edit, ...]:
     """The edit adding ``key = value`` (.nex) or ``key: value`` (YAML) as the first setting of the
-    declaration at ``decl`` (an agent's span: from its keyword or key to the end of its block)."""
-    lines = _lines(decl.file)
+    declaration at ``decl`` (an agent's span: from its keyword or key to the end of its block) in
+    ``sources`` (path → the text the build read)."""
+    lines = _lines(decl.file, sources)
     if lines is None or not (1 <= decl.line <= len(lines)):
         return ()
     if decl.file.lower().endswith(_YAML_SUFFIXES):

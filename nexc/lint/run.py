@@ -134,19 +134,17 @@ def lint_file(path: Path, kind: str | None, cfg, *, check_imports: bool = False,
     library (see the module's documentation; ``imported``: another linted file imports it) is checked
     without an entry agent."""
     from nexc.lint.suppress import apply
-    from nexc.pipeline import compile_path, source_texts
-    from nexc.source import display_path
+    from nexc.pipeline import BuildOptions, compile_path
 
     if kind is None and is_gap_job(path):
         return configure(gap_job_diagnostics(path), cfg), {_real(path)}
-    res = compile_path(path, kind=kind, options={"check_imports": check_imports or cfg.check_imports})
+    res = compile_path(path, kind=kind, options=BuildOptions(check_imports=check_imports or cfg.check_imports))
     kept, suppressed = res.reporter.sorted(), list(res.suppressed)
     if res.framework is None and is_library(res, imported):
         kept, more = check_library(res, [d for d in kept if d.code != "NEX305"])
         suppressed += more
-    texts = source_texts(res.reporter, res.context, display_path(path))
     # the build already dropped what the comments silence; lint adds the comments that silenced nothing
-    _, extra = apply(kept + suppressed, texts)
+    _, extra = apply(kept + suppressed, res.sources)
     reached = {_real(f.path) for f in res.context.files} if res.context is not None else set()
     return configure(kept + extra, cfg), reached | {_real(path)}
 
@@ -170,12 +168,11 @@ def is_library(res, imported: bool = False) -> bool:
 def check_library(res, diags: list) -> tuple[list, list]:
     """``(diagnostics, suppressed)`` of a library: ``diags`` (what compiling it reported) and what the
     whole-framework checks find when one stand-in agent uses everything it declares."""
-    from nexc._lazy import load_ref
     from nexc.diagnostics import Reporter
     from nexc.ir.base import Span
     from nexc.ir.surface import Name, SourceFile, SurfaceAgent
     from nexc.passes.resolve import resolve
-    from nexc.pipeline import CHECKS, suppress
+    from nexc.pipeline import CHECKS, Check, load_pass, suppress
 
     ctx = res.context
     files = ctx.files
@@ -186,14 +183,14 @@ def check_library(res, diags: list) -> tuple[list, list]:
     root = files[0]
     stand_in = SourceFile(span=where, path=LIBRARY_ROOT, name=root.name or _stem(root.path), profile=root.profile,
                           agents=(agent,))
-    r = Reporter()
+    r = Reporter(sources=ctx.sources)
     fw = resolve([stand_in, *files], r, root_dir=ctx.root_dir)
     if fw is not None:
         for mod in CHECKS:
             if mod in LIBRARY_SKIPS:
                 continue
             try:
-                load_ref(f"{mod}:check")(fw, r, ctx)
+                load_pass(f"{mod}:check", Check)(fw, r, ctx)
             except Exception as exc:  # noqa: BLE001 - a bug in nexc is a diagnostic, never a traceback
                 r.report("NEX900", root.span, f"internal error in {mod} (checking a library): "
                          f"{type(exc).__name__}: {exc}", notes=("this is a bug in nexc; set NEXC_DEBUG=1 and "

@@ -4,7 +4,7 @@ Always: local references (``{"$ref": "#/$defs/X"}``, ``#/definitions/X`` and oth
 same schema) are replaced by what they point at, and ``$defs``/``definitions`` are dropped once nothing
 refers to them. A recursive reference cannot be inlined and is left as it is (with its definitions).
 
-With ``ctx.options["schema_target"] == "openai-strict"`` (OpenAI structured outputs / ``strict: true``),
+With ``ctx.options.schema_target == "openai-strict"`` (OpenAI structured outputs / ``strict: true``),
 every object schema also gets ``additionalProperties: false`` and lists all its properties in
 ``required``; a property that was optional becomes nullable (``"type": [T, "null"]``, ``null`` added to
 an ``enum``, or ``anyOf [..., {"type": "null"}]``), so the model writes ``null`` where it would have
@@ -118,7 +118,7 @@ def strict(schema):
 
 def optimise(fw, ctx=None):
     """``fw`` with every tool's ``parameters`` normalised (strict when ``schema_target`` asks for it)."""
-    target = (ctx.options.get("schema_target") if ctx is not None else None)
+    target = ctx.options.schema_target if ctx is not None else None
     tools = []
     for t in fw.tools:
         inlined = inline_refs(t.parameters)

@@ -92,6 +92,7 @@ def _tool(t: SurfaceTool, r: Reporter) -> Tool | None:
     fields = {k: v for k, v in {
         "description": t.description, "parameters": t.parameters, "returns": t.returns, "binding": t.binding,
         "parallel": t.parallel, "extra_kwargs": t.extra_kwargs or None, "lazy": t.lazy,
+        "schema_spans": t.schema_spans or None,
     }.items() if v is not None}
     if t.binding is not None and t.binding.kind == "stdlib":
         from nexc.stdlib_catalog import stdlib_tools
@@ -120,7 +121,10 @@ def _toolset(a: SurfaceAgent, names: _Scope, servers: _Scope, r: Reporter) -> tu
             if prev is not None and prev.tools is None:
                 continue  # server.* already selects everything
             if prev is not None and entry.tools is not None:
-                merged = prev.model_copy(update={"tools": tuple(dict.fromkeys(prev.tools + entry.tools))})
+                spans = dict(zip(prev.tools, prev.tool_spans))
+                for t, sp in zip(entry.tools, entry.tool_spans):
+                    spans.setdefault(t, sp)  # a tool named twice keeps the first place it was named
+                merged = prev.model_copy(update={"tools": tuple(spans), "tool_spans": tuple(spans.values())})
                 out[out.index(prev)] = merged
                 seen_all[entry.server] = merged
                 continue
@@ -143,7 +147,9 @@ def _toolset_entry(n: Name, names: _Scope, servers: _Scope, r: Reporter):
         if not tool or not re.match(r"^(\*|[A-Za-z0-9_.\-]+)$", tool):
             r.report("NEX203", n.span, f"'{value}' selects no tool; write '{server}.*' or '{server}.tool_name'")
             return None
-        return McpSelection(span=n.span, server=server, tools=None if tool == "*" else (tool,))
+        if tool == "*":
+            return McpSelection(span=n.span, server=server)
+        return McpSelection(span=n.span, server=server, tools=(tool,), tool_spans=(n.span,))
     kind = names.kind(value)
     if kind is None and value in names.broken:
         return None  # its declaration did not parse or load: that error says it all
@@ -164,11 +170,11 @@ def _agent(a: SurfaceAgent, names: _Scope, llms: _Scope, servers: _Scope, format
             if a.llm.value not in llms.broken:
                 r.unknown_name("NEX302", a.llm.span, "llm", a.llm.value, llms.names())
         else:
-            fields["llm"] = a.llm.value
+            fields["llm"], fields["llm_span"] = a.llm.value, a.llm.span
     if a.prompt is not None:
         fields["prompt"] = _prompt(a.prompt, declared_in, root_dir, r)
     fields["tools"] = _toolset(a, names, servers, r)
-    stops = []
+    stops: dict[str, Span] = {}  # name → where it was first written
     for s in a.stop_tools:
         if "." in s.value:
             if s.value.partition(".")[0] not in servers.items:
@@ -178,8 +184,8 @@ def _agent(a: SurfaceAgent, names: _Scope, llms: _Scope, servers: _Scope, format
             if s.value not in names.broken:
                 r.unknown_name("NEX301", s.span, "stop tool", s.value, names.names())
             continue
-        stops.append(s.value)
-    fields["stop_tools"] = tuple(dict.fromkeys(stops))
+        stops.setdefault(s.value, s.span)
+    fields["stop_tools"], fields["stop_tool_spans"] = tuple(stops), tuple(stops.values())
     limits = {k: v for k, v in {"max_iterations": a.max_iterations, "context_tokens": a.context_tokens,
                                 "max_depth": a.max_depth}.items() if v is not None}
     fields["limits"] = Limits(span=a.span, **limits)
@@ -188,7 +194,7 @@ def _agent(a: SurfaceAgent, names: _Scope, llms: _Scope, servers: _Scope, format
         if base not in formats:
             r.unknown_name("NEX306", a.tool_format.span, "tool-call format", a.tool_format.value, formats)
         else:
-            fields["tool_format"] = a.tool_format.value
+            fields["tool_format"], fields["tool_format_span"] = a.tool_format.value, a.tool_format.span
     if a.parallel_tool_calls is not None:
         fields["parallel_tool_calls"] = a.parallel_tool_calls
     return Agent(span=a.span, name=a.name, **fields)
@@ -201,7 +207,8 @@ def _prompt(p: Prompt, declared_in: str, root_dir: Path, r: Reporter) -> Prompt:
     return p.model_copy(update={"file": path if path is not None else p.file})
 
 
-def _pick_entry(files: list[SourceFile], agents: list[Agent], r: Reporter) -> str | None:
+def _pick_entry(files: list[SourceFile], agents: list[Agent], r: Reporter) -> tuple[str, Span | None] | None:
+    """The entry agent and where ``entry`` names it (``None`` when it is inferred), or ``None``."""
     root = files[0]
     entry = root.entry or next((f.entry for f in files[1:] if f.entry is not None), None)
     names = [a.name for a in agents]
@@ -211,13 +218,13 @@ def _pick_entry(files: list[SourceFile], agents: list[Agent], r: Reporter) -> st
         if entry.value not in names:
             r.unknown_name("NEX303", entry.span, "entry agent", entry.value, names)
             return None
-        return entry.value
+        return entry.value, entry.span
     if len(agents) == 1:
-        return agents[0].name
+        return agents[0].name, None
     used = {t.name for a in agents for t in a.tools if isinstance(t, AgentRef)}
     roots = [a.name for a in agents if a.name not in used]
     if len(roots) == 1:
-        return roots[0]
+        return roots[0], None
     if not agents and r.has_errors:
         return None  # the file did not parse far enough to have agents; the syntax error says why
     if not agents:
@@ -264,9 +271,10 @@ def resolve(files: list[SourceFile], r: Reporter, *, root_dir: Path | None = Non
             skills.append(Skill(span=node.span, name=node.name, path=path or node.path, description=node.description))
         else:
             agents.append(_agent(node, names, llms, servers, formats, root_dir, declared_in, r))
-    entry = _pick_entry(files, agents, r)
-    if entry is None:
+    picked = _pick_entry(files, agents, r)
+    if picked is None:
         return None
+    entry, entry_span = picked
     name = root.name or _name_from_path(root.path)
     description = root.description or ""
     metadata = dict(root.metadata)
@@ -282,7 +290,7 @@ def resolve(files: list[SourceFile], r: Reporter, *, root_dir: Path | None = Non
         span=root.span, name=name, description=description, language_version=root.language_version or 1,
         llms=tuple(d for d, _, _ in llms.items.values()),
         tools=tuple(tools), mcp_servers=tuple(d for d, _, _ in servers.items.values()), skills=tuple(skills),
-        agents=tuple(agents), entry=entry, metadata=metadata, profile=profile,
+        agents=tuple(agents), entry=entry, metadata=metadata, profile=profile, entry_span=entry_span,
     )
 
 

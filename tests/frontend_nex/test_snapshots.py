@@ -30,4 +30,4 @@ CASES = {
 def test_rendered_diagnostics(name, snapshot):
     _, diags = parse(CASES[name], f"{name}.nex")
     assert diags
-    assert render_text(diags) == snapshot
+    assert render_text(diags, {f"{name}.nex": CASES[name]}) == snapshot  # the text was never a file

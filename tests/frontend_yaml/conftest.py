@@ -15,7 +15,6 @@ except ImportError:  # a plain checkout
 from nexc.diagnostics import Reporter  # noqa: E402
 from nexc.frontend import yaml_spec  # noqa: E402
 from nexc.frontend.yaml_loader import load_yaml  # noqa: E402
-from nexc.source import remember  # noqa: E402
 
 #: A complete, valid nexc YAML spec that uses every section (no files needed).
 FULL_SPEC = """\
@@ -97,14 +96,12 @@ entry: researcher
 def load_text(text: str, path: str = "spec.nex.yaml"):
     """Load ``text`` with the YAML frontend; (SourceFile | None, Reporter)."""
     r = Reporter()
-    remember(path, text)
     return yaml_spec.load(path, text, r), r
 
 
 def loc_of(text: str, path: str = "doc.yaml"):
     """Load ``text`` with the positioned loader only; (Loc | None, Reporter)."""
-    r = Reporter()
-    remember(path, text)
+    r = Reporter(sources={path: text})
     return load_yaml(path, text, r), r
 
 

@@ -31,4 +31,4 @@ CASES = {
 def test_rendered(case, snapshot):
     _, r = load_text(CASES[case], path=f"{case}.nex.yaml")
     assert r.diagnostics, case
-    assert render_text(r.sorted()) == snapshot
+    assert render_text(r.sorted(), r.sources) == snapshot

@@ -115,11 +115,16 @@ def test_problems_inside_a_valid_document_still_build():
     assert sf is not None and codes(r) == ["NEX207"] and sf.name == "x"
 
 
-def test_in_memory_text_is_remembered_for_code_frames():
-    from nexc.source import cached_text
+def test_in_memory_text_is_kept_by_the_reporter_for_code_frames():
+    import nexc.source
 
-    load_text("nex: 1\n", path="mem.nex.yaml")
-    assert cached_text("mem.nex.yaml") == "nex: 1\n"
+    _, r = load_text("nex: 1\nagents: {a: {max_iterations: x}}\n", path="mem.nex.yaml")
+    assert r.sources == {"mem.nex.yaml": "nex: 1\nagents: {a: {max_iterations: x}}\n"}
+    assert not hasattr(nexc.source, "_TEXTS") and not hasattr(nexc.source, "cached_text")
+    from nexc.diagnostics.render import render_text
+
+    assert "2 | agents: {a: {max_iterations: x}}" in render_text(r.sorted(), r.sources)  # never a file
+    assert "2 | agents" not in render_text(r.sorted(), {})
 
 
 def test_example_in_the_language_reference_is_valid():

@@ -104,17 +104,17 @@ def test_an_edit_is_not_applied_when_the_text_changed_or_edits_overlap(tmp_path,
 def test_max_depth_edit_is_safe_in_unusual_blocks(tmp_path, monkeypatch):
     from nexc.ir.base import Span
     from nexc.lint.edits import setting_edit
-    from nexc.source import remember
 
-    remember("b.nex", 'agent b "Desc {x}" {  # c\n  prompt = "y"\n}\n')
-    (e,) = setting_edit(Span(file="b.nex", line=1, column=1, end_line=3, end_column=2), "max_depth", "3")
+    sources = {"b.nex": 'agent b "Desc {x}" {  # c\n  prompt = "y"\n}\n',
+               "c.nex": 'agent c { prompt = "y"\n  tools = [a] }\n',
+               "d.nex.yaml": "agents:\n  d: {prompt: y, tools: [a]}\n"}
+    (e,) = setting_edit(Span(file="b.nex", line=1, column=1, end_line=3, end_column=2), "max_depth", "3", sources)
     assert (e.span.line, e.span.column, e.replacement) == (1, 26, "\n  max_depth = 3")
-    remember("c.nex", 'agent c { prompt = "y"\n  tools = [a] }\n')
-    (e,) = setting_edit(Span(file="c.nex", line=1, column=1, end_line=2, end_column=16), "max_depth", "3")
+    (e,) = setting_edit(Span(file="c.nex", line=1, column=1, end_line=2, end_column=16), "max_depth", "3", sources)
     assert apply_edits('agent c { prompt = "y"\n  tools = [a] }\n', [_with(e)])[0] == \
         'agent c {\n  max_depth = 3\n  prompt = "y"\n  tools = [a] }\n'
-    remember("d.nex.yaml", "agents:\n  d: {prompt: y, tools: [a]}\n")
-    assert setting_edit(Span(file="d.nex.yaml", line=2, column=3, end_line=2, end_column=28), "max_depth", "3") == ()
+    assert setting_edit(Span(file="d.nex.yaml", line=2, column=3, end_line=2, end_column=28), "max_depth", "3",
+                        sources) == ()
 
 
 def _with(edit):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from nexc.ir.base import strip_spans
-from nexc.pipeline import OPTIMISATIONS, Context, compile_path
+from nexc.pipeline import OPTIMISATIONS, BuildOptions, PassContext, compile_path
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "framework.nex"
 REPO = Path(__file__).resolve().parents[2]
@@ -43,7 +43,7 @@ def test_pass_golden(name, snapshot):
 
 def test_normalise_schemas_openai_strict(snapshot):
     fw, ctx = _fw()
-    ctx = Context(root_dir=ctx.root_dir, files=ctx.files, options={"schema_target": "openai-strict"})
+    ctx = PassContext(root_dir=ctx.root_dir, files=ctx.files, options=BuildOptions(schema_target="openai-strict"))
     after = _run("normalise_schemas", fw, ctx)
     assert {t.name: t.parameters for t in after.tools} == snapshot
 

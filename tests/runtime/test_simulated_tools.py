@@ -9,7 +9,7 @@ import pytest
 
 import nexc
 from nexc.api import Settings
-from nexc.passes.simulate import locatable
+from nexc.passes.simulate_missing import locatable
 from nexc.pipeline import compile_path
 from nexc.testing import FakeOpenAI, call, reply
 

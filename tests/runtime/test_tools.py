@@ -205,7 +205,7 @@ def test_openai_strict_null_for_an_optional_parameter_means_left_out(settings):
     from nexc.api import CompiledFramework
     from nexc.ir.model import Binding, Tool
     from nexc.optimise.normalise_schemas import optimise
-    from nexc.pipeline import Context
+    from nexc.pipeline import BuildOptions, PassContext
     from nexc.testing import FakeOpenAI
 
     capped = Tool(name="capped", description="n and a limit", binding=Binding(kind="python", target=f"{helpers.MOD}:capped"),
@@ -213,7 +213,7 @@ def test_openai_strict_null_for_an_optional_parameter_means_left_out(settings):
                       "n": {"type": "integer"}, "limit": {"type": ["number", "null"]}}})
     fw = helpers.framework([agent(tools=["capped", "echo"])])
     fw = fw.model_copy(update={"tools": fw.tools + (capped,)})
-    fw = optimise(fw, Context(root_dir=".", files={}, options={"schema_target": "openai-strict"}))
+    fw = optimise(fw, PassContext(root_dir=".", options=BuildOptions(schema_target="openai-strict")))
     tool = next(t for t in fw.tools if t.name == "capped")
     assert tool.parameters["properties"]["n"]["type"] == ["integer", "null"] and tool.parameters["required"] == ["n", "limit"]
     assert tool.strict_optional == {"n": True, "limit": False}

@@ -28,9 +28,8 @@ def load(path: str, text: str, reporter: Reporter) -> SourceFile | None:
     """Parse ``text`` (the content of ``path``) into a :class:`SourceFile`; None when nothing could be parsed."""
     from nexc.frontend.nex.to_surface import Converter
     from nexc.frontend.nex.parse import parse_trees
-    from nexc.source import remember
 
-    remember(path, text)
+    reporter.sources[path] = text  # also for text that was never a file (code frames, suppressions)
     broken: list[str] = []
     trees = parse_trees(text, path, reporter, broken=broken)
     if trees is None:

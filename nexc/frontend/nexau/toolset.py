@@ -6,7 +6,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from nexc.diagnostics.suggest import did_you_mean
-from nexc.frontend.located import Loc, literal_spans
+from nexc.frontend.located import Loc, literal_spans, pointer_spans
 from nexc.frontend.nexau import values as v
 from nexc.frontend.nexau.files import child_path, is_package_resource, outside_project, skill_front_matter
 from nexc.ir.base import Span
@@ -185,6 +185,8 @@ class AgentToolset:
                     r.report("NEX203", b["input_schema"].span, f"'{k}' is injected by the runtime and must not be a "
                                                                "parameter")
             f["parameters"] = schema
+            if "input_schema" in b:
+                f["schema_spans"] = pointer_spans(b["input_schema"], "parameters")
         binding = entry.get("binding") or b.get("binding")
         if binding is not None and binding.value is not None:
             target_s = v.text_str(binding, "binding", r)

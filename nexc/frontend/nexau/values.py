@@ -9,7 +9,7 @@ from typing import Any
 
 from nexc.diagnostics import Reporter
 from nexc.diagnostics.suggest import did_you_mean
-from nexc.frontend.located import Loc, type_name
+from nexc.frontend.located import Loc, literal_spans, type_name
 from nexc.frontend.nexau.files import child_path, is_package_resource, outside_project, template_variables
 from nexc.frontend.nexau.text import ENV_MARK_RE, unmark_env
 from nexc.ir.base import Span
@@ -195,7 +195,9 @@ def llm(name: str, loc: Loc | None, agent_span: Span, r: Reporter) -> Llm:
             params[k] = json(val, f"llm_config.{k}", r)
     if params:
         fields["params"] = params
-    return Llm(span=span, name=name, **{k: x for k, x in fields.items() if x is not None})
+    spans = {p: sp for k, val in body.items() if fields.get(k) is not None or k in params
+             for p, sp in literal_spans(val, k if k in fields else f"params.{k}").items()}
+    return Llm(span=span, name=name, value_spans=spans, **{k: x for k, x in fields.items() if x is not None})
 
 
 def prompt(b: dict[str, Loc], declared_in: str, r: Reporter) -> Prompt | None:
