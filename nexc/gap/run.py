@@ -245,11 +245,7 @@ def load_framework(spec: str | Path, opts: RunOptions):
     servers = {s.name: s for p in rt.plans.values() for s in p.mcp_servers}
     shared = [s for name, s in servers.items() if name not in opts.mcp_per_run]
     if shared:
-        from nexc.mcp.client import run_session
-
-        per_run = [s for name, s in servers.items() if name in opts.mcp_per_run]
         rt.shared_mcp = shared  # in the worker's session (run_items); a run opens one for its per-run servers only
-        rt.mcp_session = lambda: run_session(per_run, rt.root_dir) if per_run else contextlib.nullcontext()
     return fw
 
 

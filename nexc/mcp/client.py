@@ -189,20 +189,31 @@ class McpConnection:
 
 # ---------------------------------------------------------------------------------------- session
 class McpSession:
-    """The MCP connections of one run (or one ad-hoc use), all on the loop that uses them."""
+    """The MCP connections of one run (or one ad-hoc use), all on the loop that uses them.
+
+    Sessions nest: a session opened inside another (a GAP worker's session holding the servers shared by
+    its runs, a run's own for the servers that keep state) owns the servers it was asked to start and hands
+    every other server to the outer session, so shared servers stay shared."""
 
     def __init__(self, root_dir: str | None = None):
         self.root_dir = root_dir
         self.connections: dict[str, McpConnection] = {}
+        self.outer: McpSession | None = _session.get()
+        self._own: set[str] = set()
 
     def connection(self, server) -> McpConnection:
         conn = self.connections.get(server.name)
         if conn is None:
+            if self.outer is not None and self._own and server.name not in self._own:
+                return self.outer.connection(server)
             conn = self.connections[server.name] = McpConnection(server, self.root_dir)
         return conn
 
     def start(self, servers) -> None:
-        """Start ``servers`` in the background (a call waits for its server's start)."""
+        """Start ``servers`` in the background (a call waits for its server's start); they are this
+        session's own."""
+        servers = list(servers)
+        self._own.update(s.name for s in servers)
         for s in servers:
             conn = self.connection(s)
             if conn.task is None and conn.starting is None:

@@ -42,6 +42,8 @@ class Runtime:
         self.framework = framework
         self.root_dir = os.path.abspath(os.fspath(root_dir))
         self.settings = settings or Settings()
+        #: MCP servers an outer session holds for many runs (a GAP worker's); a run's own session leaves them out
+        self.shared_mcp: tuple = ()
         self.profile = framework_profile(framework, self.settings.profile)
         cache: dict = {}
         self.plans: dict[str, AgentPlan] = {a.name: AgentPlan(framework, a.name, self.root_dir, cache, self.settings,
@@ -52,8 +54,10 @@ class Runtime:
         self.simulation_cache = SimulationCache(self.settings.simulation_cache)
 
     def mcp_session(self):
-        """The MCP servers of one run (:func:`nexc.mcp.client.run_session`): those the agents' tools use."""
-        servers = {s.name: s for p in self.plans.values() for s in p.mcp_servers}
+        """The MCP servers of one run (:func:`nexc.mcp.client.run_session`): those the agents' tools use,
+        less :attr:`shared_mcp` (servers an outer session — a GAP worker's — holds for many runs)."""
+        shared = {s.name for s in self.shared_mcp}
+        servers = {s.name: s for p in self.plans.values() for s in p.mcp_servers if s.name not in shared}
         if not servers:
             return contextlib.nullcontext()
         from nexc.mcp.client import run_session

@@ -217,3 +217,44 @@ def test_mcp_servers_start_once_per_worker_unless_per_run(tmp_path):
     assert a["done"] == b["done"] == 4
     assert {r["output"] for r in _results(tmp_path / "shared")} == {f'the sum is {{"result": {i + 1}}}' for i in range(4)}
     assert n1 - n0 == 1 and n2 - n1 == 4  # one server for the worker; one per run when the job says so
+
+
+def test_a_per_run_server_leaves_the_shared_ones_shared(tmp_path):
+    """``--mcp-per-run fy``: fy starts for every run, fx once for the worker although runs call both."""
+    import copy
+
+    from nexc.gap.run import RunOptions, run_job
+
+    fixture = Path(__file__).resolve().parents[1] / "mcp" / "server_fixture.py"
+    logs = {n: tmp_path / f"{n}.log" for n in ("fx", "fy")}
+    decls = "".join(f'mcp {n} = stdio {json.dumps(sys.executable)} [{json.dumps(str(fixture))}, "--starts", '
+                    f'{json.dumps(str(p))}]\n' for n, p in logs.items())
+    (tmp_path / "s.nex").write_text(
+        f'nex 1\nllm m {{ model = "fake" }}\n{decls}'
+        'agent a "Adds." {\n  llm = m\n  prompt = "You add."\n  tools = [fx.add, fy.add]\n  max_iterations = 4\n}\n')
+    from click.testing import CliRunner
+
+    from nexc.cli import cli
+
+    lock = CliRunner().invoke(cli, ["mcp", "lock", str(tmp_path / "s.nex")])
+    assert lock.exit_code == 0, lock.output
+    q = tmp_path / "q.jsonl"
+    q.write_text("".join(json.dumps({"id": f"q{i}", "query": f"add {i} and 1"}) + "\n" for i in range(4)))
+
+    def both(req):
+        r = handler(req)
+        calls = r.get("tool_calls") or []
+        if calls:
+            second = copy.deepcopy(calls[0])
+            calls[0]["name"], second["name"] = "fx__add", "fy__add"
+            second["id"] = str(second.get("id", "c")) + "b"
+            calls.append(second)
+        return r
+
+    count = {n: (lambda p=p: len(p.read_text().split()) if p.exists() else 0) for n, p in logs.items()}
+    before = {n: c() for n, c in count.items()}
+    with FakeOpenAI(both) as url:
+        got = run_job(tmp_path / "s.nex", q, tmp_path / "runs", RunOptions(base_url=url, api_key="k", concurrency=3,
+                                                                           mcp_per_run=("fy",)))
+    assert got["done"] == 4
+    assert count["fx"]() - before["fx"] == 1 and count["fy"]() - before["fy"] == 4
