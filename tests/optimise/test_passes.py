@@ -32,7 +32,7 @@ def _run(name: str, fw, ctx):
     return importlib.import_module(f"nexc.optimise.{name}").optimise(fw, ctx)
 
 
-@pytest.mark.parametrize("name", ["drop_unreachable", "normalise_schemas", "merge_identical", "canonical_order"])
+@pytest.mark.parametrize("name", [m.rpartition(".")[2] for m in OPTIMISATIONS])  # the pipeline's own list
 def test_pass_golden(name, snapshot):
     fw, ctx = _fw()
     before = _dump(fw)
