@@ -63,6 +63,17 @@ class Join:
     def counts(self) -> dict[str, int]:
         return {k: len(v) for k, v in sorted(self.runs.items()) if v}
 
+    def check_file(self, index: int) -> dict | None:
+        """The results line of a runs folder's trajectory file ``index``; :class:`Skip` when none commits it
+        (every line of it, a torn last one included, is skipped)."""
+        if self.kinds[index] != "file":
+            return None
+        result = self.committed[index]
+        if result is None:
+            self.runs.setdefault("uncommitted", set()).add(("file", index))
+            raise Skip("uncommitted-run", f"{self.files[index].name} is committed by no line of {RESULTS}")
+        return result
+
     def meta(self, index: int, obj: dict) -> dict[str, Any]:
         """What a record of file ``index`` adds to its sample's ``meta``; :class:`Skip` for a record of an
         uncommitted run, :class:`RecordProblem` for one the verdict gate drops."""
@@ -71,10 +82,7 @@ class Join:
         kind = self.kinds[index]
         result = None
         if kind == "file":
-            result = self.committed[index]
-            if result is None:
-                self.runs.setdefault("uncommitted", set()).add(("file", index))
-                raise Skip("uncommitted-run", f"{self.files[index].name} is committed by no line of {RESULTS}")
+            result = self.check_file(index)
         elif kind == "trace":
             result = self.by_trace.get(trace) if trace is not None else None
             if result is None:

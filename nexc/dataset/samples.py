@@ -189,6 +189,8 @@ def build_dataset(inputs: Iterable[str | Path], formats: Iterable[str], out_dir:
             obj = None
             extra = None
             try:
+                if joined:
+                    join.check_file(index)
                 obj = load(line)
                 if joined:
                     extra = join.meta(index, obj)

@@ -136,3 +136,34 @@ def text_mode_records(rng: random.Random, fmt, *, calls: int = 3, max_parallel: 
         if hints and reply.get("tool_calls") and rng.random() < 0.5:
             messages.append({"role": "user", "content": "nexc: 2 steps left before this agent is stopped.",
                              "injected": ["iteration_hint"]})
+
+
+#: what :func:`spoil_turn` can do to an assistant turn, by the drop reason the build gives it
+SPOILS = ("unknown-tool", "invalid-arguments")
+
+
+def spoil_turn(records: list[dict], call: int, how: str = "unknown-tool") -> str:
+    """Make the reply of the ``call``-th record of ``records`` (one agent run, in call order; a reply with
+    a tool call) a bad turn the way :data:`SPOILS` names — its first call names no tool of the run, or
+    its first required argument has the wrong type — in that record and wherever it recurs in a later
+    record's history; returns the spoiled call's id."""
+    if how not in SPOILS:
+        raise ValueError(f"unknown spoil {how!r}; one of {', '.join(SPOILS)}")
+    calls = records[call]["response"].get("tool_calls")
+    if not calls:
+        raise ValueError(f"call {call} answers without a tool call: nothing to spoil")
+    key = calls[0]["id"]
+    for rec in records[call:]:
+        for m in [*rec["messages"], rec["response"]]:
+            for c in m.get("tool_calls") or () if m.get("role") == "assistant" else ():
+                if c.get("id") != key:
+                    continue
+                fn = c["function"]
+                if how == "unknown-tool":
+                    fn["name"] = "no_such_tool"
+                    continue
+                tool = next(t["function"] for t in rec["tools"] if t["function"]["name"] == fn["name"])
+                first = tool["parameters"]["required"][0]
+                kind = tool["parameters"]["properties"][first]["type"]
+                fn["arguments"][first] = "not an object" if kind == "object" else {"not": "a " + kind}
+    return key
