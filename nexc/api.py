@@ -108,9 +108,10 @@ class CompiledFramework:
         holds several; ``timeout``: seconds before the run stops with ``cancelled``; ``workdir``: where
         file tools work; ``agent``: start at this agent instead of the entry; ``on_span``: called with
         every finished span; ``on_event``: called with each step as it happens (agent start/end, LLM calls,
-        retries before their wait, tool calls: :mod:`nexc.runtime.events`). LLM, tool and replay failures come back as stop reasons, never as
-        exceptions; a tool that cannot be loaded, or a declared prompt variable ``context`` does not
-        give (and the agent has no default for), stops the run with ``error`` before its first LLM call.
+        retries before their wait, tool calls: :mod:`nexc.runtime.events`). LLM, tool and replay failures
+        come back as stop reasons, never as exceptions; a tool that cannot be loaded, or a declared prompt
+        variable ``context`` does not give (and the agent has no default for), stops the run with ``error``
+        before its first LLM call.
         """
         return await self.runtime.run(task, base_url=base_url, api_key=api_key, model=model, context=context,
                                       trace_path=trace_path, replay=replay, timeout=timeout,

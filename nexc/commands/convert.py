@@ -102,8 +102,9 @@ def convert(spec, target, output, kind, force):
     The conversion is lossless between .nex and YAML: converting there and back gives the same IR.
     YAML starts with a `# yaml-language-server: $schema=…` modeline naming, by a path relative to the
     output, the project's installed schema (`nexc schema --install`; the nearest nexc.schema.json at or
-    above the output, up to the project root), else nexc.schema.json at the project root. File paths (prompts, skills) are rewritten relative to the output's location. The result is read
-    back before it is written; when it would not load (over the size limit, nested too deep for the
+    above the output, up to the project root), else nexc.schema.json at the project root. File paths
+    (prompts, skills) are rewritten relative to the output's location. The result is read back before it
+    is written; when it would not load (over the size limit, nested too deep for the
     target language) the errors are reported, nothing is written and the exit status is 1.
     """
     res = compile_or_exit(spec, kind)

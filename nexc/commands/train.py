@@ -45,7 +45,8 @@ def _check_folder(path: str, what: str, flag: str) -> None:
 @click.option("--epochs", type=float, default=1.0, show_default=True, help="Passes over the data.")
 @click.option("--lr", type=float, default=2e-5, show_default=True, help="Peak learning rate.")
 @click.option("--weight-decay", type=float, default=0.0, show_default=True, help="AdamW weight decay.")
-@click.option("--batch-size", type=int, default=4, show_default=True, help="Samples (or packed rows) per process per micro-batch.")
+@click.option("--batch-size", type=int, default=4, show_default=True,
+              help="Samples (or packed rows) per process per micro-batch.")
 @click.option("--grad-accum", type=int, default=1, show_default=True, help="Micro-batches per optimizer step.")
 @click.option("--max-length", type=int, default=4096, show_default=True, help="Longest sample in tokens.")
 @click.option("--truncate/--drop-long", "truncate", default=True,

@@ -1,9 +1,9 @@
 """Surface builder: located values (from any text frontend) → surface IR, with key and type checks.
 
-The keys themselves are :mod:`nexc.frontend.keys`; value conversion is :mod:`nexc.frontend.coerce`. The ``.nex`` frontend calls the
-``build_*`` functions per declaration; the YAML frontend calls :func:`build_document` on the whole file.
-Every problem is reported (unknown keys with did-you-mean, wrong types, bad values); a declaration with
-errors is still built from its valid parts so that later passes can report more.
+The keys themselves are :mod:`nexc.frontend.keys`; value conversion is :mod:`nexc.frontend.coerce`. The
+``.nex`` frontend calls the ``build_*`` functions per declaration; the YAML frontend calls
+:func:`build_document` on the whole file. Every problem is reported (unknown keys with did-you-mean, wrong
+types, bad values); a declaration with errors is still built from its valid parts so that later passes can report more.
 """
 from __future__ import annotations
 

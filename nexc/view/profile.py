@@ -19,7 +19,7 @@ the dataset build read it from here only:
 
 Both accept the spellings of the other from the model: ``sub-agent-NAME`` and ``agent:NAME`` name the
 sub-agent ``NAME``, and ``message`` stands for ``task``.
-"""
+"""  # noqa: E501 - a Markdown table
 from __future__ import annotations
 
 import json

@@ -165,7 +165,9 @@ def test_build_optimise_drops_unreachable_agents_and_is_deterministic(tmp_path):
     p = nexc("build", spec, "--target", "manifest", "--no-check-imports", "-O", "--schema-target", "openai-strict",
              "-o", opt)
     assert p.returncode == 0, p.stderr
-    names = lambda d: [a["name"] for a in json.loads((d / "manifest.json").read_text())["framework"]["agents"]]
+    def names(d):
+        return [a["name"] for a in json.loads((d / "manifest.json").read_text())["framework"]["agents"]]
+
     assert names(plain) == ["main", "orphan"] and names(opt) == ["main"]
     tool = json.loads((opt / "manifest.json").read_text())["framework"]["tools"][0]
     assert tool["parameters"]["additionalProperties"] is False

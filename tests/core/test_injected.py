@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import REPO
 
 SPEC = ('tool lookup(query: str) = python "injtools:lookup"\n'
         'tool remember(query: str) = python "injtools:remember"\n'

@@ -8,7 +8,8 @@ from helpers import agent
 from nexc.runtime.types import StopReason
 from nexc.testing import reply
 
-CALL = "Let me add.\n<tool_call>\n<function=add>\n<parameter=a>\n2\n</parameter>\n<parameter=b>\n5\n</parameter>\n</function>\n</tool_call>"
+CALL = ("Let me add.\n<tool_call>\n<function=add>\n<parameter=a>\n2\n</parameter>\n<parameter=b>\n5\n</parameter>\n"
+        "</function>\n</tool_call>")
 
 
 def test_qwen3_coder_round(run_with, validator):

@@ -111,7 +111,8 @@ rule("NEX413", "format-single-call", "warning", "The agent allows parallel tool 
          "and recorded trajectories with parallel calls cannot be rendered for training.",
      example="agent a {\n  tools = [search, fetch]\n  tool_format = llama3_json\n}",
      fix="Set `parallel_tool_calls = false`, or choose a format with parallel calls (hermes, qwen3_coder, …).")
-rule("NEX414", "format-cannot-express-tool", "warning", "The agent's tool-call format cannot carry some of a tool's calls faithfully.",
+rule("NEX414", "format-cannot-express-tool", "warning",
+     "The agent's tool-call format cannot carry some of a tool's calls faithfully.",
      what="The format writes argument values as untyped text (XML dialects such as qwen3_coder, glm45, "
           "minimax_m2, nexau_xml) and a parameter's schema does not fix one type (no `type`, or a union of "
           "`string` with other types), so a value like \"3\" reads back as the number 3; or a trial call of the "
@@ -185,7 +186,8 @@ rule("NEX422", "tool-name-rejected-by-api", "warning", "A tool name is one OpenA
      why="The endpoint refuses the whole request with HTTP 400, so the agent fails on its first LLM call although "
          "the spec lints clean.",
      example="tool search_the_web_for_recent_news_articles_and_return_the_best_matching_results(q: str) = "
-             "python \"tools:search\"\nagent a {\n  tools = [search_the_web_for_recent_news_articles_and_return_the_best_matching_results]\n}",
+             "python \"tools:search\"\nagent a {\n  tools = "
+             "[search_the_web_for_recent_news_articles_and_return_the_best_matching_results]\n}",
      fix="Rename the tool (or sub-agent) to at most 64 letters, digits, `_` or `-` — fewer for a sub-agent on a "
          "profile that adds a prefix; the message gives the limit.")
 

@@ -5,7 +5,7 @@
 Call ids are ``functions.NAME:i``: ``i`` counts calls within the message in the original
 template, across the conversation in 0905 and Thinking (whose results then name the id of the
 call they answer, by order).
-"""
+"""  # noqa: E501 - the example is one line of special tokens
 from __future__ import annotations
 
 from nexc.formats.base import Format, ParseResult

@@ -130,7 +130,8 @@ class MiniMaxM2(Format):
                 out.append("[e~[" + c + "\n")
             elif role == "tool":
                 if last_call_name is None:
-                    raise RenderError("a tool result comes before any assistant tool call (MiniMax names a result after its call)")
+                    raise RenderError("a tool result comes before any assistant tool call (MiniMax names a result "
+                                      "after its call)")
                 if i == 0 or conv[i - 1].get("role") != "tool":
                     out.append("]~b]tool")
                 out.append("\n<response>" + m["content"] + "</response>")

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import threading
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from nexc.resources import read_data

@@ -86,7 +86,9 @@ def check_default(t: TypeExpr, value: Any) -> str | None:
     if value is None:
         return None if t.optional else "only an optional parameter (T?) may default to null"
     if t.literals is not None:
-        return None if value in t.literals and isinstance(value, str) else f"must be one of {' | '.join(quote(s) for s in t.literals)}"
+        if value in t.literals and isinstance(value, str):
+            return None
+        return f"must be one of {' | '.join(quote(s) for s in t.literals)}"
     kind = {"str": str, "int": int, "float": (int, float), "bool": bool, "list": list, "dict": dict,
             "object": dict}.get(t.name or "")
     if kind is None:
