@@ -3,8 +3,8 @@ overhead, and each rule's precision and recall on a held-back planted set.
 
     python bench/filter.py [--records 20000] [--repeats 3] [--seed 1001]
 
-1. records/s of the structural pass (read, group into runs, every rule, write kept/dropped/report) on a generated
-   set of at least ``--records`` nexc trajectory records (``nexc.testing.planted``: requests included, as the
+1. records/s of the structural pass (read, group into runs, every rule, write kept/dropped/report) on two generated
+   sets of at least ``--records`` nexc trajectory records each (short runs of 4–8 calls; long runs of 30) (``nexc.testing.planted``: requests included, as the
    runtime writes them), median of ``--repeats``; the baseline, measured in the same run, is decoding every
    line with ``json.loads`` (what any reader of the file pays). Aim: ≥ 5,000 records/s.
 2. The judge's tokens sent (prompt, carried state and chunk, for every call) against one pass over the trace
@@ -40,6 +40,20 @@ def throughput(records: int, repeats: int, seed: int, tmp: Path) -> list[tuple]:
     while len(recs) < records:
         more, _ = corpus(seed + len(recs), records // 10, 1)
         recs += more
+    rows = _measure(recs, repeats, tmp, "short runs (4–8 calls)")
+    rng = random.Random(seed)
+    long_recs: list[dict] = []
+    while len(long_recs) < records:  # long runs: 30 calls each, so each request repeats a long conversation
+        conv = good_conv(rng, search=False, sub_agent=False)
+        for i in range(28):
+            conv.turns.insert(1, Turn(f"Checking source {i}.", [("search", {"query": f"{rng.random():.6f}"})],
+                                      [{"role": "tool", "name": "search", "content": f"source {i}: " +
+                                        " ".join(rng.choice(["alpha", "beta", "gamma"]) for _ in range(60))}]))
+        long_recs += build(conv, rng)
+    return rows + _measure(long_recs, repeats, tmp, "long runs (30 calls)")
+
+
+def _measure(recs: list[dict], repeats: int, tmp: Path, what: str) -> list[tuple]:
     path = tmp / "set.jsonl"
     _write(recs, path)
     size = path.stat().st_size
@@ -54,8 +68,8 @@ def throughput(records: int, repeats: int, seed: int, tmp: Path) -> list[tuple]:
         filter_paths([path], tmp / f"out{i}")
         filt.append(time.perf_counter() - t0)
     b, f = statistics.median(base), statistics.median(filt)
-    return [("json.loads of every line (baseline)", len(recs), size, b, len(recs) / b, 1.0),
-            ("nexc gap filter, all rules", len(recs), size, f, len(recs) / f, f / b)]
+    return [(f"{what}: json.loads every line (baseline)", len(recs), size, b, len(recs) / b, 1.0),
+            (f"{what}: nexc gap filter, all rules", len(recs), size, f, len(recs) / f, f / b)]
 
 
 def _long_conv(rng: random.Random, tokens: int):
@@ -128,9 +142,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         print(f"## structural rules (median of {a.repeats})")
-        print(f"{'case':<38} {'records':>8} {'MB':>7} {'seconds':>8} {'records/s':>10} {'× baseline':>10}")
+        print(f"{'case':<62} {'records':>8} {'MB':>7} {'seconds':>8} {'records/s':>10} {'× baseline':>10}")
         for name, n, size, s, rate, ratio in throughput(a.records, a.repeats, a.seed, tmp):
-            print(f"{name:<38} {n:>8} {size / 1e6:>7.1f} {s:>8.2f} {rate:>10,.0f} {ratio:>10.2f}")
+            print(f"{name:<62} {n:>8} {size / 1e6:>7.1f} {s:>8.2f} {rate:>10,.0f} {ratio:>10.2f}")
         print("\n## judge tokens against one pass over the trace (3 long runs: ~60k, 150k, 300k tokens)")
         print(f"{'context':>8} {'runs':>5} {'chunks':>7} {'one pass':>10} {'sent':>10} {'overhead':>9}")
         for ctx, runs, chunks, base, sent, ov in overhead(tmp, a.seed):
