@@ -142,4 +142,4 @@ def unsupported_claim(run: Run, cfg: Config):
                 ok = c.lower() in obs_lower
             if not ok:
                 yield Finding("unsupported-claim", st.record, st.message,
-                              short(f"{c} appears in no observation of the run"))
+                              short(f"{c} appears in no observation of this agent"))
