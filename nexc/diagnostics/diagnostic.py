@@ -133,10 +133,16 @@ class Reporter:
 
     def sorted(self) -> list[Diagnostic]:
         """Diagnostics in a stable order (file, position, code), without exact duplicates."""
-        seen, out = set(), []
-        for d in sorted(self.diagnostics, key=Diagnostic.sort_key):
-            key = (d.code, d.span, d.message)
-            if key not in seen:
-                seen.add(key)
-                out.append(d)
-        return out
+        return sorted_unique(self.diagnostics)
+
+
+def sorted_unique(diags) -> list[Diagnostic]:
+    """``diags`` in a stable order (file, position, code, message) without exact duplicates (the same code,
+    place, message and severity): what every command prints."""
+    seen, out = set(), []
+    for d in sorted(diags, key=Diagnostic.sort_key):
+        key = (d.code, d.span, d.message, d.severity)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out

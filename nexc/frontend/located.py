@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from nexc.formats.parsing import json_type
 from nexc.ir.base import Span
 
 
@@ -53,19 +54,12 @@ class Loc:
 
 
 def type_name(v: Any) -> str:
-    """The user-facing name of a located value's type."""
+    """The user-facing name of a located value's type: JSON's names for scalars
+    (:func:`nexc.formats.parsing.json_type`), ``list``/``map`` for containers, ``name(…)`` for calls."""
     if isinstance(v, Loc):
         v = v.value
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "boolean"
-    if isinstance(v, int):
-        return "integer"
-    if isinstance(v, float):
-        return "number"
-    if isinstance(v, str):
-        return "string"
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return json_type(v)
     if isinstance(v, list):
         return "list"
     if isinstance(v, dict):

@@ -19,6 +19,8 @@ import dataclasses
 import os
 from pathlib import Path
 
+from nexc.diagnostics.diagnostic import sorted_unique
+
 #: Where the stand-in agent of a library lives (never a real file; its diagnostics are dropped).
 LIBRARY_ROOT = "<library check>"
 #: Checks that do not apply to a library on its own.
@@ -65,7 +67,7 @@ def lint_paths(paths, kind: str | None = None, *, check_imports: bool = False, u
         covered |= reached
     for cfg in configs.values():
         out.extend(cfg.problems)
-    return dedupe(out)
+    return sorted_unique(out)
 
 
 def _real(path) -> str:
@@ -197,7 +199,7 @@ def check_library(res, diags: list) -> tuple[list, list]:
                                                                 "lint the spec that imports it",))
     dropped = suppress(r, ctx)
     own = [d for d in r.sorted() if not d.span.file.startswith("<library")]
-    return dedupe(diags + own), [d for d in dropped if not d.span.file.startswith("<library")]
+    return sorted_unique(diags + own), [d for d in dropped if not d.span.file.startswith("<library")]
 
 
 def _stem(path: str) -> str:
@@ -215,15 +217,4 @@ def configure(diags, cfg) -> list:
             continue
         sev = cfg.severity_of(d.code, name, d.severity) if cfg.severity else d.severity
         out.append(d if sev == d.severity else dataclasses.replace(d, severity=sev))
-    return out
-
-
-def dedupe(diags) -> list:
-    """Sorted by file and position, exact duplicates removed."""
-    seen, out = set(), []
-    for d in sorted(diags, key=lambda d: d.sort_key()):
-        key = (d.code, d.span, d.message, d.severity)
-        if key not in seen:
-            seen.add(key)
-            out.append(d)
     return out
