@@ -119,38 +119,13 @@ def _allowed(src: str, dst: str, allow) -> bool:
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """Strongly connected components with more than one node (Tarjan), each sorted."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on: set[str] = set()
-    out: list[list[str]] = []
+    """Strongly connected components with more than one room, each sorted (nexc's own Tarjan, the one the
+    delegation-cycle check uses)."""
+    from nexc.analysis.graph import strongly_connected
 
-    def visit(v: str) -> None:
-        index[v] = low[v] = len(index)
-        stack.append(v)
-        on.add(v)
-        for w in sorted(graph.get(v, ())):
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            comp = []
-            while True:
-                w = stack.pop()
-                on.discard(w)
-                comp.append(w)
-                if w == v:
-                    break
-            if len(comp) > 1:
-                out.append(sorted(comp))
-
-    for v in sorted(graph):
-        if v not in index:
-            visit(v)
-    return out
+    nodes = sorted(set(graph) | {w for ws in graph.values() for w in ws})
+    full = {v: sorted(graph.get(v, ())) for v in nodes}
+    return [sorted(c) for c in strongly_connected(full) if len(c) > 1]
 
 
 def check(root: Path, layers: list[list[str]], allow=ALLOW, package: str = "nexc") -> list[str]:
