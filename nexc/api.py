@@ -32,14 +32,15 @@ __all__ = ["CompiledFramework", "RunResult", "Settings", "SpecError", "StopReaso
 
 
 class SpecError(Exception):
-    """A spec that does not compile. ``diagnostics`` are the problems; ``str()`` is their rendered text."""
+    """A spec that does not compile. ``diagnostics`` are the problems; ``str()`` is their rendered text (code
+    frames from ``sources``, the build's texts, when given)."""
 
-    def __init__(self, diagnostics: list, text: str | None = None):
+    def __init__(self, diagnostics: list, text: str | None = None, sources: dict[str, str] | None = None):
         self.diagnostics = list(diagnostics)
         if text is None:
             from nexc.diagnostics.render import render_text
 
-            text = render_text(self.diagnostics).rstrip("\n") or "the spec could not be compiled"
+            text = render_text(self.diagnostics, sources).rstrip("\n") or "the spec could not be compiled"
         self.text = text
         super().__init__(text)
 
@@ -52,12 +53,12 @@ def load(path: str | os.PathLike, *, settings: Settings | None = None,
     """Compile the spec at ``path`` and make it runnable; raise :class:`SpecError` if it has errors.
     ``simulate_missing``: tools whose implementation cannot be found are played by an LLM
     (:mod:`nexc.runtime.simulate`) instead of being errors."""
-    from nexc.pipeline import compile_path
+    from nexc.pipeline import BuildOptions, compile_path
 
-    res = compile_path(path, options={"simulate_missing": simulate_missing})
+    res = compile_path(path, options=BuildOptions(simulate_missing=simulate_missing))
     diags = res.reporter.sorted()
     if res.framework is None or res.reporter.has_errors:
-        raise SpecError(diags)
+        raise SpecError(diags, sources=res.sources)
     root = res.context.root_dir if res.context is not None else Path(path).resolve().parent
     fw = CompiledFramework(res.framework, root, settings=settings)
     fw.diagnostics = diags

@@ -265,16 +265,11 @@ def compile_path(path: str | os.PathLike, *, kind: str | None = None, reporter: 
 def _result(fw: Framework | None, r: Reporter, ctx: PassContext | None, suppressed: list | None = None):
     """The :class:`CompileResult`, with the texts of the files its diagnostics point at (a prompt file, a
     lockfile: read now, safely, when the build did not read them as specs)."""
+    from nexc.source import add_texts
+
     if suppressed is None:
         suppressed = suppress(r, ctx)
-    from nexc.source import MAX_PROMPT_BYTES, read_file_text
-
-    for f in dict.fromkeys(d.span.file for d in r.diagnostics):
-        if f and not f.startswith("<") and f not in r.sources:
-            try:
-                r.sources[f] = read_file_text(f, limit=MAX_PROMPT_BYTES, what="file", errors="replace")
-            except (OSError, ValueError):
-                pass
+    add_texts(r.sources, (d.span.file for d in r.diagnostics))
     return CompileResult(fw, r, ctx, suppressed, r.sources)
 
 

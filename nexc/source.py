@@ -119,6 +119,18 @@ def read_file_text(path: str | os.PathLike, *, limit: int = MAX_PROMPT_BYTES, ro
         raise Unreadable("NEX004", f"{what} '{display_path(path)}' is not UTF-8 text (offset {exc.start})") from None
 
 
+def add_texts(sources: dict[str, str], files) -> dict[str, str]:
+    """``sources`` with the text of each of ``files`` it lacks (the files diagnostics point at that no
+    frontend read: a prompt file, a lockfile), read with the safe reader; unreadable ones stay out."""
+    for f in dict.fromkeys(files):
+        if f and not f.startswith("<") and f not in sources:
+            try:
+                sources[f] = read_file_text(f, limit=MAX_PROMPT_BYTES, what="file", errors="replace")
+            except (OSError, ValueError):
+                pass
+    return sources
+
+
 def read_text(path: str | os.PathLike, reporter: Reporter, *, span: Span | None = None,
               limit: int = MAX_SPEC_BYTES, what: str = "spec file") -> str | None:
     """Read a UTF-8 text file, reporting NEX001–NEX004 instead of raising, and keep its text in

@@ -22,19 +22,12 @@ _REDACT = frozenset(("NEX416",))
 def _disk_texts(diags: list[Diagnostic]) -> dict[str, str]:
     """The files ``diags`` point at, read from disk — only for callers that pass no ``sources``.
 
-    Transitional: every command should pass the ``sources`` of its build (``CompileResult.sources``); this
-    reader (the one safe one: a FIFO or a device named in a diagnostic is never read) goes with the last
-    caller that does not."""
-    from nexc.source import MAX_PROMPT_BYTES, read_file_text
+    Transitional: every caller should pass the ``sources`` of its build (``CompileResult.sources``); this
+    lazy import of :mod:`nexc.source` (the one safe reader: a FIFO or a device named in a diagnostic is never
+    read) goes with the last caller that does not."""
+    from nexc.source import add_texts
 
-    out: dict[str, str] = {}
-    for f in dict.fromkeys(d.span.file for d in diags):
-        if f and not f.startswith("<"):
-            try:
-                out[f] = read_file_text(f, limit=MAX_PROMPT_BYTES, what="file", errors="replace")
-            except (OSError, ValueError):
-                pass
-    return out
+    return add_texts({}, (d.span.file for d in diags))
 
 
 def _source_line(sources: Mapping[str, str], file: str, line: int) -> str | None:

@@ -27,10 +27,12 @@ LIBRARY_ROOT = "<library check>"
 LIBRARY_SKIPS = frozenset(("nexc.checks.unused", "nexc.checks.delegation_cycle", "nexc.checks.template_vars"))
 
 
-def lint_paths(paths, kind: str | None = None, *, check_imports: bool = False, use_config: bool = True):
+def lint_paths(paths, kind: str | None = None, *, check_imports: bool = False, use_config: bool = True,
+               sources: dict[str, str] | None = None):
     """Diagnostics of every spec named by ``paths`` (folders are searched for .nex and *.nex.yaml),
     each framework once through its entry files, after suppressions and configuration, sorted and
-    without duplicates."""
+    without duplicates. ``sources``, when given, receives the texts of every file the builds read or a
+    diagnostic points at (for ``render_text(diags, sources)``)."""
     from nexc.diagnostics import Reporter
     from nexc.frontend import spec_files
     from nexc.ir.base import Span
@@ -62,11 +64,16 @@ def lint_paths(paths, kind: str | None = None, *, check_imports: bool = False, u
             continue
         cfg = config_for(f) if use_config else LintConfig()
         configs[id(cfg)] = cfg
-        diags, reached = lint_file(f, kind, cfg, check_imports=check_imports, imported=_real(f) in imported)
+        diags, reached = lint_file(f, kind, cfg, check_imports=check_imports, imported=_real(f) in imported,
+                                   sources=sources)
         out.extend(diags)
         covered |= reached
     for cfg in configs.values():
         out.extend(cfg.problems)
+    if sources is not None:
+        from nexc.source import add_texts
+
+        add_texts(sources, (d.span.file for d in out))
     return sorted_unique(out)
 
 
@@ -131,7 +138,7 @@ def lint_one(path: Path, kind: str | None, cfg, *, check_imports: bool = False) 
 
 
 def lint_file(path: Path, kind: str | None, cfg, *, check_imports: bool = False,
-              imported: bool = False) -> tuple[list, set[str]]:
+              imported: bool = False, sources: dict[str, str] | None = None) -> tuple[list, set[str]]:
     """``(diagnostics, real paths of the files read)`` of one spec and its imports under ``cfg``; a
     library (see the module's documentation; ``imported``: another linted file imports it) is checked
     without an entry agent."""
@@ -147,6 +154,8 @@ def lint_file(path: Path, kind: str | None, cfg, *, check_imports: bool = False,
         suppressed += more
     # the build already dropped what the comments silence; lint adds the comments that silenced nothing
     _, extra = apply(kept + suppressed, res.sources)
+    if sources is not None:
+        sources.update(res.sources)
     reached = {_real(f.path) for f in res.context.files} if res.context is not None else set()
     return configure(kept + extra, cfg), reached | {_real(path)}
 
