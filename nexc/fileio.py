@@ -4,8 +4,14 @@ from __future__ import annotations
 
 
 def write_atomic(path, text: str) -> None:
-    """Replace the file at ``path`` with ``text`` in one step (a temporary file beside it, then a rename),
-    keeping its permission bits (a new file gets the usual ones); a reader never sees half a file."""
+    """Replace the file at ``path`` with ``text`` (UTF-8) in one step: :func:`write_atomic_bytes`."""
+    write_atomic_bytes(path, text.encode("utf-8"))
+
+
+def write_atomic_bytes(path, data: bytes) -> None:
+    """Replace the file at ``path`` with ``data`` in one step (a temporary file beside it, then a rename),
+    keeping its permission bits (a new file gets the usual ones, ``0o666`` less the umask); a reader never
+    sees half a file."""
     import os
     import tempfile
 
@@ -13,8 +19,8 @@ def write_atomic(path, text: str) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
         try:
             mode = os.stat(path).st_mode & 0o7777
         except OSError:  # a new file: what open() would have made

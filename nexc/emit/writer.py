@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
+
+from nexc.fileio import write_atomic_bytes
 
 RECORD = ".nexc-files"
 RECORD_VERSION = 2
@@ -63,17 +63,7 @@ def read_record(root: Path) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
 
 def _write_atomic(p: Path, data: bytes) -> None:
     p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".nexc-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_atomic_bytes(p, data)
 
 
 class OutputDir:
