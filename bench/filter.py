@@ -4,9 +4,10 @@ overhead, and each rule's precision and recall on a held-back planted set.
     python bench/filter.py [--records 20000] [--repeats 3] [--seed 1001]
 
 1. records/s of the structural pass (read, group into runs, every rule, write kept/dropped/report) on two generated
-   sets of at least ``--records`` nexc trajectory records each (short runs of 4–8 calls; long runs of 30) (``nexc.testing.planted``: requests included, as the
-   runtime writes them), median of ``--repeats``; the baseline, measured in the same run, is decoding every
-   line with ``json.loads`` (what any reader of the file pays). Aim: ≥ 5,000 records/s.
+   sets of at least ``--records`` nexc trajectory records each (short runs of 4–8 calls; long runs of 30)
+   (``nexc.testing.planted``: requests included, as the runtime writes them), median of ``--repeats``; the
+   baseline, measured in the same run, is decoding every line with ``json.loads`` (what any reader of the file
+   pays). Aim: ≥ 5,000 records/s.
 2. The judge's tokens sent (prompt, carried state and chunk, for every call) against one pass over the trace
    (the prompt once, every step once), for long runs at the stdlib judge's context and at smaller ones, on the
    fake server with valid scripted replies. Aim: ≤ 1.3× at the stdlib context.

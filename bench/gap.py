@@ -130,7 +130,7 @@ def ray_section(n: int, c: int) -> list[tuple[str, str]]:
     r = json.loads(p.stdout.strip().splitlines()[-1])
     lo, ra = r["local"], r["ray"]
     per = (ra["seconds"] - lo["seconds"]) / n * 1000
-    return [(f"Ray head start (once per job; not in the rows below)", f"{r['head']:.1f} s"),
+    return [("Ray head start (once per job; not in the rows below)", f"{r['head']:.1f} s"),
             (f"local, {n} items, c={2 * c}", f"{lo['rate']:.1f} runs/s ({lo['seconds']:.2f} s)"),
             (f"Ray, 2 workers x c={c}, same job", f"{ra['rate']:.1f} runs/s ({ra['seconds']:.2f} s)"),
             ("Ray overhead per item (incl. 2 actors starting)", f"{per:+.1f} ms"),
@@ -177,7 +177,7 @@ def main() -> int:
                          f"loop {cl['loop_rate']:.1f}, end to end {rate:.1f} (latency ceiling {ceiling:.0f}; "
                          f"zero-latency rate {cpu:.0f})"))
             bound = min(ceiling, cpu)
-            rows.append((f"  ratio to min(ceiling, zero-latency rate)" + (" (aim >= 0.9)" if lc == 16 else ""),
+            rows.append(("  ratio to min(ceiling, zero-latency rate)" + (" (aim >= 0.9)" if lc == 16 else ""),
                          f"steady {cl['steady_rate'] / bound:.2f}, loop {cl['loop_rate'] / bound:.2f}, "
                          f"end to end {rate / bound:.2f}"
                          + ("" if ceiling <= cpu else f"; to the latency ceiling alone {cl['loop_rate'] / ceiling:.2f}"

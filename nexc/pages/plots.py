@@ -72,8 +72,11 @@ def _panel(series: Sequence[tuple[str, Sequence[tuple[float, float]]]], x0: floa
     if len(yt) < 2:
         yt = [yt[0], yt[0] + 1]
     xlo, xhi, ylo, yhi = xs[0], xs[-1], yt[0], yt[-1]
-    sx = (lambda x: x0 + (x - xlo) / ((xhi - xlo) or 1) * w)
-    sy = (lambda y: y0 + h - (y - ylo) / ((yhi - ylo) or 1) * h)
+    def sx(x):
+        return x0 + (x - xlo) / ((xhi - xlo) or 1) * w
+
+    def sy(y):
+        return y0 + h - (y - ylo) / ((yhi - ylo) or 1) * h
     out = [f'<rect x="{_n(x0)}" y="{_n(y0)}" width="{_n(w)}" height="{_n(h)}" fill="none" stroke="#d9dee8"/>']
     for t in yt:
         out.append(f'<line x1="{_n(x0)}" x2="{_n(x0 + w)}" y1="{_n(sy(t))}" y2="{_n(sy(t))}" stroke="#eef0f5"/>'

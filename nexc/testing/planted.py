@@ -23,7 +23,12 @@ KINDS = ("truncated", "repetition", "unknown-tool", "invalid-arguments", "unansw
 _CITIES = ["Paris", "Lagos", "Osaka", "Lima", "Oslo", "Quito", "Hanoi", "Accra", "Porto", "Perth", "Cusco",
            "Dakar", "Turin", "Kyoto", "Leeds", "Graz", "Malmo", "Split", "Cork", "Gdansk"]
 _CUR = ["USD", "GBP", "JPY", "CHF", "SEK", "NOK"]
-_VOCAB = ["river", "market", "harbour", "museum", "tram", "bakery", "garden", "bridge", "festival", "library", "stadium", "orchard", "canal", "ferry", "school", "clinic", "tower", "plaza", "valley", "coast", "vineyard", "temple", "forest", "island", "street", "theatre", "factory", "airport", "station", "castle", "quarter", "campus", "lighthouse", "meadow", "summit", "village", "district", "archive", "gallery", "pier", "depot", "lagoon", "terrace", "studio", "workshop", "courtyard", "fountain", "pavilion", "observatory", "greenhouse"]
+_VOCAB = ["river", "market", "harbour", "museum", "tram", "bakery", "garden", "bridge", "festival",
+          "library", "stadium", "orchard", "canal", "ferry", "school", "clinic", "tower", "plaza", "valley",
+          "coast", "vineyard", "temple", "forest", "island", "street", "theatre", "factory", "airport",
+          "station", "castle", "quarter", "campus", "lighthouse", "meadow", "summit", "village", "district",
+          "archive", "gallery", "pier", "depot", "lagoon", "terrace", "studio", "workshop", "courtyard",
+          "fountain", "pavilion", "observatory", "greenhouse"]
 _TASKS = ["Find the population of {city} in {year} and convert {amount} {cur} to EUR for a note about the {w}.",
           "How many people lived in {city} in {year}? Also, what is {amount} {cur} in EUR? It is for my {w}.",
           "For a {w} brief: population of {city} ({year}) and {amount} {cur} expressed in euros.",

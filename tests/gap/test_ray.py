@@ -49,8 +49,8 @@ def report(tmp_path_factory):
     env = dict(os.environ, PYTHONPATH=str(ROOT), RAY_USAGE_STATS_ENABLED="0")
     # -p -f --mount-proc: the driver is the init of its own PID namespace, so whatever Ray leaves behind (the
     # killed run's head too) is killed by the kernel when the driver ends
-    p = subprocess.run(["unshare", "-n", "-p", "-f", "--mount-proc", sys.executable, str(HERE), str(work)], capture_output=True, text=True,
-                       timeout=400, env=env, cwd=str(work))
+    p = subprocess.run(["unshare", "-n", "-p", "-f", "--mount-proc", sys.executable, str(HERE), str(work)],
+                       capture_output=True, text=True, timeout=400, env=env, cwd=str(work))
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
     return json.loads((work / "report.json").read_text())
 

@@ -2,9 +2,10 @@
 ``unsupported-claim`` (an answer citing numbers, quotes or files that no observation holds).
 
 Observations are what reached the agent from outside: its task and other user messages, its system prompt,
-its tool results (a sub-agent's answer is one for its parent) and the arguments it wrote in its calls. A claim is a number of two or more
-digits (``2,148,327`` and ``2148327`` are one number), a quoted passage of three or more words, or a file
-name with an extension; it is unsupported when no observation of that agent holds it. A number the model
+its tool results (a sub-agent's answer is one for its parent) and the arguments it wrote in its calls. A claim
+is a number of two or more digits (``2,148,327`` and ``2148327`` are one number), a quoted passage of three or
+more words, or a file name with an extension; it is unsupported when no observation of that agent holds it. A
+number the model
 computed itself (a sum of two results) is reported too: a training sample should show the computation.
 """
 from __future__ import annotations
