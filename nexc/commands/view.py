@@ -34,8 +34,11 @@ def view(trajectories, output, replay_report, title):
     report_text = Path(replay_report).read_text(encoding="utf-8", errors="replace") if replay_report else None
     try:
         page = build(list(trajectories), replay_report=report_text, title=title)
-    except (FileNotFoundError, ValueError) as exc:
-        click.echo(f"error: {exc}", err=True)
+    except FileNotFoundError as exc:
+        click.echo(f"error[NEX001 file-not-found]: {exc}", err=True)
+        sys.exit(1)
+    except ValueError as exc:
+        click.echo(f"error[NEX844 trajectory-no-records]: {exc}", err=True)
         sys.exit(1)
     for problem in page.problems[:50]:
         click.echo(str(problem), err=True)

@@ -40,7 +40,8 @@ class Problem:
     fix: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: warning: {self.message} (fix: {self.fix})"
+        return (f"{self.file}:{self.line}:{self.column}: warning[NEX843 trajectory-bad-line]: {self.message} "
+                f"(fix: {self.fix})")
 
 
 @dataclass

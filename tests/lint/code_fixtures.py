@@ -130,5 +130,7 @@ PENDING: dict[str, str] = {
     "NEX840": "`nexc gap filter` input problem, not lint; tests/gap/test_filter_cli.py",
     "NEX841": "`nexc gap filter`: a rule that raised on a run; tests/gap/test_filter_cli.py",
     "NEX842": "`nexc gap filter --judge`: an invalid judge reply; tests/gap/test_judge.py",
+    "NEX843": "`nexc view` input problem, not lint; tests/pages/test_viewer.py",
+    "NEX844": "`nexc view` with no LLM-call record, not lint; tests/pages/test_viewer.py",
     "NEX615": "reported only with --simulate-missing (nexc run/build), not by lint; tests/compat/test_real_configs.py",
 }

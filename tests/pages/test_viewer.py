@@ -148,7 +148,7 @@ def test_bad_lines_are_named_and_skipped(trajectory, tmp_path):
     path.write_text("\n".join([lines[0], '{"broken": ', "[1, 2]", '{"no": "messages"}', *lines[1:3]]) + "\n")
     page = build([str(path)])
     assert [(p.line, p.column) for p in page.problems] == [(2, 12), (3, 1), (4, 1)]
-    assert str(page.problems[0]).startswith(f"{path}:2:12: warning: not a JSON record")
+    assert str(page.problems[0]).startswith(f"{path}:2:12: warning[NEX843 trajectory-bad-line]: not a JSON record")
     assert "fix:" in str(page.problems[0])
     assert page.calls == 3
 
@@ -169,8 +169,9 @@ def test_cli_refuses_input_without_records(tmp_path):
     empty.write_text("not json\n")
     r = CliRunner().invoke(cli, ["view", str(empty), "-o", str(tmp_path / "v.html")])
     assert r.exit_code == 1 and "no LLM-call records" in r.output and "Traceback" not in r.output
+    assert "error[NEX844 trajectory-no-records]" in r.output
     r = CliRunner().invoke(cli, ["view", str(tmp_path / "missing.jsonl")])
-    assert r.exit_code == 1 and "no such trajectory file" in r.output
+    assert r.exit_code == 1 and "no such trajectory file" in r.output and "error[NEX001 file-not-found]" in r.output
     assert not (tmp_path / "v.html").exists()
 
 

@@ -115,6 +115,18 @@ rule("NEX840", "filter-bad-line", "warning", "A line of a trajectory file is no 
      why="One bad line must be named, not stop a filter of thousands of runs.",
      example='{"messages": [...]}   # no trace_id',
      fix="Correct or remove the line; a torn last line needs nothing.")
+rule("NEX843", "trajectory-bad-line", "warning", "A line of a trajectory file is no LLM-call record.",
+     what="`nexc view` read a line that is not a JSON object with a `messages` list (a span line, a torn last line "
+          "a killed writer left, or text from elsewhere). It is skipped.",
+     why="A page of thousands of runs should not fail for one line; the line is named so it can be looked at.",
+     example='{"kind": "note", "text": "…"}   # no messages',
+     fix="Correct or delete the line; a torn last line needs nothing.")
+rule("NEX844", "trajectory-no-records", "error", "The inputs hold no LLM-call record.",
+     what="None of the files given to `nexc view` holds a single trajectory record (one JSON line per LLM call, "
+          "as `nexc run` and `nexc gap run` write them).",
+     why="There is nothing to show; most often the wrong file was given (a results.jsonl, a dataset).",
+     example="nexc view runs/results.jsonl",
+     fix="Give the trajectory files (`nexc-runs/*.jsonl`, `RUNS/trajectories/`), or the folder that holds them.")
 rule("NEX841", "filter-rule-failed", "warning", "A filter rule failed on one run.",
      what="A rule raised an exception on a run (an unexpected record shape). The run is kept unless another rule "
           "drops it.",
