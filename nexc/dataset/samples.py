@@ -6,6 +6,10 @@ the duplicate index). Output order is input order (files in the order given, fol
 A build into a folder that already holds a dataset resumes it: lines cut off by a crash are
 removed, samples already written are counted and skipped, the rest are appended.
 
+Which assistant turns carry loss (``loss``, ``bad_turns``) is :mod:`nexc.dataset.loss`; GAP run and
+filter folders as inputs, with provenance, verdicts and the verdict gate, :mod:`nexc.dataset.gap`; the
+stats and the manifest, :mod:`nexc.dataset.report`.
+
 Layout of the output folder::
 
     dataset.yaml                manifest (kind: data), specs/dataset.schema.json
@@ -16,15 +20,14 @@ Layout of the output folder::
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from nexc.dataset import manifest as mf
-from nexc.dataset.gap import GapInputError, Join, resolve
+from nexc.dataset.gap import GapInputError, resolve
 from nexc.dataset.loss import BAD_TURNS, LOSS_MODES, loss_spans, turn_ordinals
-from nexc.dataset.records import (Record, RecordProblem, Skip, expand_inputs, group_key, is_llm_call, iter_lines,
+from nexc.dataset.records import (Record, RecordProblem, Skip, group_key, is_llm_call, iter_lines,
                                   load, parse_record)
 from nexc.dataset.render import SpanError, may_hold_markers, render
 from nexc.dataset.report import (DROPPED, LEGACY_NOTES, STATS, BuildReport, DatasetError, FormatStats,  # noqa: F401

@@ -186,3 +186,39 @@ def test_through_gap_filter_with_runs_and_verdicts(runs, tmp_path):
     assert again == samples
     carried, _ = build("carried", "--min-verdict", "ok")
     assert carried == samples
+
+
+def test_through_the_judge_of_gap_filter(runs, tmp_path):
+    """``nexc gap filter --judge`` on the fake server (a scripted verdict per run) → ``nexc dataset build
+    FILTERED/ --runs RUNS/ --min-verdict ok``: the verdicts.jsonl the judge wrote gates the samples."""
+    from nexc.cli import cli
+
+    folder, queries = runs
+    traces = [r["trace_id"] for r in _results(folder)]
+    scripted = dict(zip(traces, ["good", "poor", "ok", "bad", "good", "ok"])) | {"killed-run": "good"}
+
+    def judge(req):
+        run = re.search(r"Run (\S+): chunk", req.messages[-1]["content"]).group(1)
+        state = {"open_claims": [], "unverified_results": [], "plan_progress": "done"}
+        return reply(json.dumps({"state": state, "findings": [], "verdict": scripted[run]}))
+
+    filtered = tmp_path / "FILTERED"
+    with FakeOpenAI(judge) as url:
+        res = CliRunner().invoke(cli, ["gap", "filter", str(folder), "-o", str(filtered), "--judge", "--judge-context",
+                                       "4000", "--base-url", url, "--api-key", "k"])
+    assert res.exit_code == 0, res.output
+    judged = {json.loads(x)["trace_id"]: json.loads(x).get("verdict")
+              for x in (filtered / "verdicts.jsonl").read_text().splitlines()}
+    assert judged and all(scripted[t] == v for t, v in judged.items())
+    out = tmp_path / "DS"
+    res = CliRunner().invoke(cli, ["dataset", "build", str(filtered), "--runs", str(folder), "-f", "openai", "-o",
+                                   str(out), "--min-verdict", "ok"])
+    assert res.exit_code == 0, res.output
+    samples = _samples(out)
+    want = {t for t, v in judged.items() if v in ("ok", "good") and t != "killed-run"}
+    assert {s["meta"]["trace_id"] for s in samples} == want and want
+    for s in samples:
+        assert s["meta"]["verdict"] == scripted[s["meta"]["trace_id"]]
+        assert s["meta"]["provenance"] == queries[s["meta"]["query_id"]]["provenance"]
+    left_out = json.loads((out / "stats.json").read_text())["inputs"]["runs_left_out"]
+    assert left_out["below-min-verdict"] == sum(1 for t, v in judged.items() if v in ("bad", "poor"))

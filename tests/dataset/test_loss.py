@@ -209,3 +209,20 @@ def test_cli_options(tmp_path):
     bad = CliRunner().invoke(dataset, ["build", str(src), "-f", "openai", "-o", str(tmp_path / "p"), "--loss",
                                        "last-turn", "--granularity", "run"])
     assert bad.exit_code == 2 and "granularity call" in bad.output
+
+
+def test_every_format_marks_one_span_per_assistant_turn(tmp_path):
+    """What ``--loss last-turn`` and masking rest on (``nexc/dataset/loss.py``): each built-in format's
+    template marks one span per assistant turn, so the k-th span is the k-th turn's."""
+    from nexc.formats.registry import list_formats
+    from nexc.testing.records import write_runs
+
+    src = tmp_path / "runs.jsonl"
+    write_runs(src, 6, seed="per-turn")
+    fids = [f if isinstance(f, str) else f.id for f in list_formats()]
+    report = build_dataset([src], fids, tmp_path / "out")
+    for fid in fids:
+        samples = _samples(tmp_path / "out", fid)
+        assert samples, (fid, dict(report.formats[get_format(fid).id].dropped))
+        for s in samples:
+            assert len(s["assistant_spans"]) == sum(m["role"] == "assistant" for m in s["messages"]), fid
