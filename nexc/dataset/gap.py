@@ -122,7 +122,7 @@ def _lines(path: Path) -> Iterable[tuple[int, dict]]:
         for n, line in enumerate(fh, 1):
             try:
                 obj = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
             if isinstance(obj, dict):
                 yield n, obj

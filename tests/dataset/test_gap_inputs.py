@@ -9,6 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 from nexc.dataset import build_dataset
@@ -222,3 +224,35 @@ def test_through_the_judge_of_gap_filter(runs, tmp_path):
         assert s["meta"]["provenance"] == queries[s["meta"]["query_id"]]["provenance"]
     left_out = json.loads((out / "stats.json").read_text())["inputs"]["runs_left_out"]
     assert left_out["below-min-verdict"] == sum(1 for t, v in judged.items() if v in ("bad", "poor"))
+
+
+_LINE = st.one_of(
+    st.text(max_size=60),
+    st.builds(lambda d: json.dumps(d), st.dictionaries(
+        st.sampled_from(["id", "trace_id", "verdict", "trajectory", "provenance", "query_id", "stop_reason"]),
+        st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+                     lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=4), c, max_size=3),
+                     max_leaves=6), max_size=5)),
+    st.just("[" * 5000))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(results=st.lists(_LINE, max_size=6), verdicts=st.lists(_LINE, max_size=6))
+def test_any_results_and_verdicts_files_give_a_build_or_a_usage_error(tmp_path_factory, results, verdicts):
+    """Whatever a results.jsonl or verdicts.jsonl holds, the build reads it or refuses it with a usage error
+    naming the line; never a traceback."""
+    tmp = tmp_path_factory.mktemp("odd")
+    runs = tmp / "RUNS"
+    (runs / "trajectories").mkdir(parents=True)
+    recs = list(run_records(random.Random(1), calls=2, trace_id="t1"))
+    (runs / "trajectories" / "w-1.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
+    (runs / "results.jsonl").write_text("\n".join(results) + "\n")
+    (tmp / "v.jsonl").write_text("\n".join(verdicts) + "\n")
+    for kw in ({}, {"verdicts": tmp / "v.jsonl"}, {"verdicts": tmp / "v.jsonl", "min_verdict": "ok"},
+               {"runs": [runs]}):
+        try:
+            report = build_dataset([runs], ["openai"], tmp / f"out{len(kw)}{sorted(kw)}", **kw)
+        except DatasetError as exc:
+            assert "v.jsonl:" in str(exc) and "unknown verdict" in str(exc)
+            continue
+        assert report.records == len(recs)
