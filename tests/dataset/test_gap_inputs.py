@@ -168,8 +168,14 @@ def test_through_gap_filter_with_runs_and_verdicts(runs, tmp_path):
         assert r.exit_code == 0, r.output
         return _samples(tmp_path / out), json.loads((tmp_path / out / "stats.json").read_text())
 
-    samples, stats = build("plain")  # no results known: no provenance, nothing skipped, verdicts still read
     kept_traces = {json.loads(x)["trace_id"] for x in (filtered / "kept.jsonl").read_text().splitlines()}
+    assert "killed-run" not in kept_traces  # the filter leaves a run no results line commits out
+    assert json.loads((filtered / "report.json").read_text())["runs"]["uncommitted"] == 1
+    carried_lines = (filtered / "results.jsonl").read_text().splitlines()  # the kept runs' lines, as they were
+    assert {json.loads(x)["trace_id"] for x in carried_lines} == kept_traces
+    assert set(carried_lines) <= set((folder / "results.jsonl").read_text().splitlines())
+    (filtered / "results.jsonl").rename(tmp_path / "carried-results.jsonl")
+    samples, stats = build("plain")  # no results known: no provenance, nothing skipped, verdicts still read
     assert {s["meta"]["trace_id"] for s in samples} == kept_traces
     assert all("provenance" not in s["meta"] for s in samples)
     assert {s["meta"]["trace_id"]: s["meta"].get("verdict") for s in samples if s["meta"]["trace_id"] in verdicts} \
@@ -179,11 +185,10 @@ def test_through_gap_filter_with_runs_and_verdicts(runs, tmp_path):
     assert {s["meta"]["trace_id"] for s in samples} == want and want
     assert all(s["meta"]["provenance"] == queries[s["meta"]["query_id"]]["provenance"] for s in samples)
     left_out = stats["inputs"].get("runs_left_out", {})
-    assert "killed-run" in kept_traces and left_out["uncommitted"] == 1  # the filter kept it; the build does not
     assert left_out["below-min-verdict"] == sum(1 for t, v in verdicts.items() if v in ("poor", "bad")
                                                 and t in kept_traces)
     # the filter output carrying results.jsonl, and --runs given too: the same dataset
-    (filtered / "results.jsonl").write_bytes((folder / "results.jsonl").read_bytes())
+    (tmp_path / "carried-results.jsonl").rename(filtered / "results.jsonl")
     again, _ = build("both", "--runs", str(folder), "--min-verdict", "ok")
     assert again == samples
     carried, _ = build("carried", "--min-verdict", "ok")

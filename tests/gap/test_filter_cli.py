@@ -52,7 +52,9 @@ def test_a_runs_folder_is_filtered_into_kept_dropped_and_report(tmp_path):
     assert (f["rule"], f["record"], f["message"]) == ("unknown-tool", 0, 2) and "offered: analyst" in f["evidence"]
     assert dropped[1]["findings"][0]["evidence"] == "stop_reason=max_iterations"
     report = json.loads((out / "report.json").read_text())
-    assert report["runs"] == {"in": 8, "kept": 6, "dropped": 2}
+    assert report["runs"] == {"in": 8, "kept": 6, "dropped": 2, "uncommitted": 0}
+    carried = [json.loads(x)["trace_id"] for x in (out / "results.jsonl").read_text().splitlines()]
+    assert carried == kept  # the kept runs' result lines travel with them (provenance for dataset build)
     assert report["rules"]["unknown-tool"] == {"code": "NEX822", "runs": 1, "findings": 1}
     assert report["rules"]["stop-reason"]["runs"] == 1 and report["rules"]["truncated"]["runs"] == 0
     assert report["records"]["kept"] == sum(facts["lines"][t].count(b"\n") for t in kept)

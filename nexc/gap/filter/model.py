@@ -60,6 +60,8 @@ class Run:
     records: list[dict] = field(default_factory=list)
     #: from ``RUNS/results.jsonl`` when the input is a ``gap run`` folder
     result: dict | None = None
+    #: that result's line as it was in the file (copied to ``OUT/results.jsonl`` for kept runs)
+    result_line: bytes | None = None
     _steps: list[Step] | None = None
     #: what several rules compute once per run (parsed text-mode turns, tool schemas), by key
     memo: dict = field(default_factory=dict)

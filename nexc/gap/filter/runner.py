@@ -7,20 +7,25 @@ wherever it sits, in the order read. Outputs (in ``OUT/``):
 
 - ``kept.jsonl``: the lines of every kept run, byte for byte, runs in input order;
 - ``dropped.jsonl``: per dropped run ``{"trace_id", "source", "rules", "findings"}``;
-- ``report.json``: runs and records in/kept/dropped, per rule its code and how many runs and findings,
-  records per second of the structural pass, the lines that were not records, and the judge's costs.
+- ``results.jsonl`` (when a ``results.jsonl`` was read): the result lines of the kept runs, as they were, so
+  ``nexc dataset build OUT/`` finds each run's query provenance;
+- ``report.json``: runs and records in/kept/dropped/uncommitted, per rule its code and how many runs and
+  findings, records per second of the structural pass, the lines that were not records, and the judge's costs.
+
+When a ``results.jsonl`` is read, a run it does not commit (an item of a ``gap run`` killed mid-run, retried
+later under another trace) is incomplete: it is neither kept nor dropped, only counted as ``uncommitted``.
 
 A line that is no trajectory record is a NEX840 warning with its file and line, never a traceback.
 """
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nexc.fileio import write_atomic_bytes
 from nexc.gap.filter.model import Run, parse_record
 from nexc.gap.filter.registry import Config, Rule, select
 
@@ -44,6 +49,8 @@ class Inputs:
     sources: dict[str, str] = field(default_factory=dict)
     records: int = 0
     problems: list[Problem] = field(default_factory=list)
+    #: a ``results.jsonl`` was read: only runs it commits are complete (the others were killed mid-run)
+    committed_only: bool = False
 
 
 def input_files(paths) -> tuple[list[Path], list[Path]]:
@@ -98,6 +105,8 @@ def read_inputs(paths) -> Inputs:
                 continue
             if isinstance(rec, dict) and rec.get("trace_id") in got.runs:
                 got.runs[rec["trace_id"]].result = rec
+                got.runs[rec["trace_id"]].result_line = line.rstrip(b"\r")
+    got.committed_only = bool(results)
     return got
 
 
@@ -166,9 +175,7 @@ def _safe(r: Rule, call, args: tuple, run: Run, inputs: Inputs) -> list:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    write_atomic_bytes(path, data)
 
 
 def filter_paths(paths, out, *, rule_ids=None, disable=(), cfg: Config | None = None, judge=None) -> dict:
@@ -184,7 +191,11 @@ def filter_paths(paths, out, *, rule_ids=None, disable=(), cfg: Config | None = 
     seconds = time.perf_counter() - t0
     order = {r.id: i for i, r in enumerate(rules)}
     kept, dropped, by_rule = [], [], {r.id: {"code": r.code, "runs": 0, "findings": 0} for r in rules}
+    uncommitted = []
     for tid, run in inputs.runs.items():
+        if inputs.committed_only and run.result is None:  # a gap run killed before committing it: incomplete
+            uncommitted.append(tid)
+            continue
         fs = findings[tid]
         if not fs:
             kept.append(run)
@@ -200,7 +211,10 @@ def filter_paths(paths, out, *, rule_ids=None, disable=(), cfg: Config | None = 
     _write_atomic(out / "kept.jsonl", b"".join(x + b"\n" for run in kept for x in run.lines))
     _write_atomic(out / "dropped.jsonl", "".join(json.dumps(d, ensure_ascii=False, sort_keys=True) + "\n"
                                                  for d in dropped).encode("utf-8"))
-    report = {"runs": {"in": len(inputs.runs), "kept": len(kept), "dropped": len(dropped)},
+    if inputs.committed_only:  # provenance travels with the kept runs, for `nexc dataset build OUT/`
+        _write_atomic(out / "results.jsonl", b"".join(r.result_line + b"\n" for r in kept if r.result_line))
+    report = {"runs": {"in": len(inputs.runs), "kept": len(kept), "dropped": len(dropped),
+                       "uncommitted": len(uncommitted)},
               "records": {"in": inputs.records, "kept": sum(len(r.lines) for r in kept)},
               "rules": by_rule, "bad_lines": sum(1 for p in inputs.problems if p.code == "NEX840"),
               "seconds": round(seconds, 3), "records_per_s": round(inputs.records / seconds, 1) if seconds else None}
