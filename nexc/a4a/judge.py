@@ -139,7 +139,7 @@ def judge(draft: Draft, folder: Path, *, allowed: frozenset[str] = toolcheck.ALL
           extra: list[str] = ()) -> Judgement:
     """Compile ``draft`` in ``folder`` (see the module docstring). ``extra``: problems found while reading
     the reply, reported first."""
-    from nexc.pipeline import compile_path
+    from nexc.pipeline import BuildOptions, compile_path
 
     write_draft(draft, folder)
     diags = [{"code": "A4A", "name": "reply", "severity": "error", "file": "", "line": 1, "column": 1,
@@ -151,7 +151,7 @@ def judge(draft: Draft, folder: Path, *, allowed: frozenset[str] = toolcheck.ALL
                                            "fix": None, "source": ""}])
     # every Python file of the draft passes the AST check before anything of it is imported
     safe = all(not toolcheck.ast_check(t, p, allowed) for p, t in draft.files.items() if p.endswith(".py"))
-    res = compile_path(folder / spec, options={"check_imports": safe})
+    res = compile_path(folder / spec, options=BuildOptions(check_imports=safe))
     fw, failed = res.framework, {}
     tool_diags: list[dict] = []
     if fw is not None:
