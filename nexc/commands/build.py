@@ -23,6 +23,9 @@ def stage(target: str, res, out_dir: Path, force: bool):
     except KeyError:
         click.echo(f"nexc: target '{target}' is not available in this installation", err=True)
         return 2
+    except Exception as exc:  # noqa: BLE001 - a plugin emitter that does not meet the Emitter contract
+        click.echo(f"nexc: the emitter of target '{target}' cannot be used: {exc}", err=True)
+        return 2
     out = OutputDir(out_dir, force=force, target=target)
     try:
         result = EmitResult.of(emitter(res.framework, res.context, out))

@@ -46,14 +46,15 @@ def use_colour() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-def print_diagnostics(diags, fmt: str = "text", *, err: bool = False) -> None:
-    """Render ``diags`` in ``fmt`` to stdout (or stderr)."""
+def print_diagnostics(diags, fmt: str = "text", *, err: bool = False, sources=None) -> None:
+    """Render ``diags`` in ``fmt`` to stdout (or stderr); code frames from ``sources`` (path → text as the
+    build read it, ``CompileResult.sources``)."""
     from nexc.diagnostics.render import render_json, render_text
 
     if fmt == "json":
         click.echo(render_json(diags), nl=False, err=err)
     else:
-        click.echo(render_text(diags, colour=use_colour() and not err), nl=False, err=err)
+        click.echo(render_text(diags, sources, colour=use_colour() and not err), nl=False, err=err)
 
 
 def exit_code(diags) -> int:
@@ -70,8 +71,8 @@ def compile_or_exit(spec: str, kind: str | None, fmt: str = "text", **kw):
     res = compile_path(spec, kind=kind, **kw)
     diags = res.reporter.sorted()
     if res.framework is None or res.reporter.has_errors:
-        print_diagnostics(diags, fmt, err=fmt == "text")
+        print_diagnostics(diags, fmt, err=fmt == "text", sources=res.sources)
         sys.exit(exit_code(diags) or 1)
     if diags and fmt == "text":
-        print_diagnostics(diags, fmt, err=True)
+        print_diagnostics(diags, fmt, err=True, sources=res.sources)
     return res

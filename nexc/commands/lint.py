@@ -16,22 +16,23 @@ from nexc.commands.common import FROM_CHOICE
 LINT_FORMATS = click.Choice(["text", "json", "sarif", "github"])
 
 
-def lint_paths(paths, kind: str | None = None, *, check_imports: bool = False, use_config: bool = True):
+def lint_paths(paths, kind: str | None = None, *, check_imports: bool = False, use_config: bool = True,
+               sources: dict[str, str] | None = None):
     """Diagnostics of every spec named by ``paths`` (folders are searched for .nex and *.nex.yaml),
-    after inline suppressions and ``[tool.nexc]`` configuration."""
+    after inline suppressions and ``[tool.nexc]`` configuration; ``sources`` collects the texts read."""
     from nexc.lint.run import lint_paths as run
 
-    return run(paths, kind, check_imports=check_imports, use_config=use_config)
+    return run(paths, kind, check_imports=check_imports, use_config=use_config, sources=sources)
 
 
-def emit(diags, fmt: str) -> None:
-    """Print ``diags`` in ``fmt`` to stdout (text in colour on a terminal)."""
+def emit(diags, fmt: str, sources: dict[str, str] | None = None) -> None:
+    """Print ``diags`` in ``fmt`` to stdout (text in colour on a terminal; code frames from ``sources``)."""
     from nexc.diagnostics.render import RENDERERS, render_text
 
     if fmt == "text":
         from nexc.commands.common import use_colour
 
-        click.echo(render_text(diags, colour=use_colour()), nl=False)
+        click.echo(render_text(diags, sources, colour=use_colour()), nl=False)
     else:
         click.echo(RENDERERS[fmt](diags), nl=False)
 
@@ -63,12 +64,14 @@ def lint(paths, fmt, kind, check_imports, no_config, fix):
     stderr; the exit status then counts what remains.
     Exit status: 0 when no errors were found, 1 when some were, 2 on usage or internal errors.
     """
+    sources: dict[str, str] = {}
+
     def run(ps):
-        return lint_paths(ps, kind, check_imports=check_imports, use_config=not no_config)
+        return lint_paths(ps, kind, check_imports=check_imports, use_config=not no_config, sources=sources)
 
     if not fix:
         diags = run(paths)
-        emit(diags, fmt)
+        emit(diags, fmt, sources)
         fixable = sum(1 for d in diags if d.edits)
         if fixable and fmt == "text":
             click.echo(f"{fixable} of these can be fixed with `nexc lint --fix`", err=True)
@@ -83,7 +86,7 @@ def lint(paths, fmt, kind, check_imports, no_config, fix):
     files = len({a.file for a in applied})
     click.echo(f"{len(applied)} fix{'es' if len(applied) != 1 else ''} applied"
                + (f" in {files} file{'s' if files != 1 else ''}" if applied else ""), err=True)
-    emit(diags, fmt)
+    emit(diags, fmt, sources)
     if problems:
         sys.exit(2)
     _exit(diags)
@@ -96,6 +99,7 @@ def lint(paths, fmt, kind, check_imports, no_config, fix):
 @click.option("--check-imports", is_flag=True, help="Import python bindings and compare their signatures (runs user code).")
 def check(spec, fmt, kind, check_imports):
     """Check one SPEC and report every problem (exit 0 clean, 1 errors, 2 usage/internal)."""
-    diags = lint_paths([spec], kind, check_imports=check_imports)
-    emit(diags, fmt)
+    sources: dict[str, str] = {}
+    diags = lint_paths([spec], kind, check_imports=check_imports, sources=sources)
+    emit(diags, fmt, sources)
     _exit(diags)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from nexc._lazy import installed, load_ref
+from nexc._lazy import installed
 
 EMITTERS: dict[str, str] = {
     "manifest": "nexc.emit.manifest:emit",
@@ -36,4 +36,6 @@ def get_emitter(target: str) -> Callable:
     ref = EMITTERS.get(target) or _entry_points().get(target)
     if ref is None or not installed(ref.split(":")[0]):
         raise KeyError(target)
-    return load_ref(ref)
+    from nexc.pipeline import Emitter, load_pass
+
+    return load_pass(ref, Emitter)
