@@ -55,8 +55,8 @@ def _load(target: str, root: str | None = None):
         if exc.name and module.split(".")[0] == exc.name and root:
             guess = did_you_mean(exc.name, _modules_in(root))
             if guess:
-                raise MissingName("ModuleNotFoundError", f"No module named '{exc.name}'", f"{guess}{module[len(exc.name):]}{sep or '.'}"
-                                                                     f"{attr}") from None
+                raise MissingName("ModuleNotFoundError", f"No module named '{exc.name}'",
+                                  f"{guess}{module[len(exc.name):]}{sep or '.'}{attr}") from None
         raise
     parts = attr.split(".")
     for i, part in enumerate(parts):
