@@ -137,7 +137,13 @@ def check(fw, r, ctx) -> None:
     """Import every ``python`` binding and compare its signature with the declared parameters."""
     if ctx is None or not ctx.options.check_imports:
         return
-    root = str(ctx.root_dir)
+    from nexc.runtime.tools import IMPORT_LOCK  # sys.modules is the process's: one framework at a time
+
+    with IMPORT_LOCK:
+        _check(fw, r, str(ctx.root_dir))
+
+
+def _check(fw, r, root: str) -> None:
     # a module of the same name imported earlier from elsewhere (another framework's `tools`, a test's
     # `helpers`) must not stand in for this framework's: set such modules aside while importing
     tops = {t.binding.target.partition(":")[0].split(".")[0] for t in fw.tools

@@ -32,6 +32,7 @@ import inspect
 import json
 import os
 import sys
+import threading
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
@@ -87,6 +88,12 @@ def _under(mod: Any, root_dir: str) -> bool:
     return any(os.path.realpath(p).startswith(real + os.sep) for p in [f, *paths] if p)
 
 
+#: held while a framework's modules are imported: ``sys.modules`` is one for the process, and frameworks with
+#: modules of the same name (A4A batches and GAP jobs check and load them from several threads) must not see
+#: each other's half-done set-aside
+IMPORT_LOCK = threading.RLock()
+
+
 def claim_namespace(root_dir: str, top: str) -> None:
     """Make the folder ``root_dir/top`` (a package without ``__init__.py``) the module ``top``.
 
@@ -111,6 +118,11 @@ def import_target(target: str, root_dir: str | None = None) -> Any:
     (``tools``, ``helpers``): when the framework's folder has its own module ``top`` and another one of that
     name is already imported, the other is set aside while this one imports, and put back after (the tool
     keeps its own module's objects)."""
+    with IMPORT_LOCK:
+        return _import_target(target, root_dir)
+
+
+def _import_target(target: str, root_dir: str | None) -> Any:
     mod_name, _, attr = target.partition(":")
     if not mod_name or not attr:
         raise ImportError(f"'{target}' is not 'module:function'")

@@ -281,3 +281,34 @@ def test_a_tools_folder_without_init_wins_over_another_frameworks_tools_module(t
         with FakeOpenAI(handle) as url:
             outs.append(fw.run("go", base_url=url, api_key="k").output)
     assert outs == ["module", "namespace"]
+
+
+def test_frameworks_with_same_named_modules_check_imports_from_several_threads(tmp_path):
+    """A4A batches and GAP jobs check frameworks concurrently; each one's ``tools`` package is its own."""
+    import threading
+
+    from nexc.pipeline import compile_path
+
+    specs = []
+    for i in range(4):
+        d = tmp_path / f"fw{i}"
+        (d / "tools").mkdir(parents=True)
+        (d / "tools" / "words.py").write_text(f"def say() -> str:\n    return 'w{i}'\n")
+        (d / "s.nex").write_text('nex 1\nllm m { model = "fake" }\ntool say() -> str "Say." = python "tools.words:say"\n'
+                                 'agent a {\n  llm = m\n  prompt = "p"\n  tools = [say]\n}\n')
+        specs.append(d / "s.nex")
+    found: list = []
+    for _ in range(10):
+        start = threading.Barrier(len(specs))
+
+        def check(spec):
+            start.wait()
+            res = compile_path(spec, options={"check_imports": True})
+            found.extend(x for x in res.reporter.sorted() if x.code in ("NEX407", "NEX408"))
+
+        threads = [threading.Thread(target=check, args=(s,)) for s in specs]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert not found, found
