@@ -126,13 +126,6 @@ def _extensions(fw, r, root: str) -> None:
                 r.report("NEX407", ext.span, f"{ext.kind} '{ext.target}' of agent '{a.name}' is not callable")
 
 
-def _beside(top: str, root: str) -> bool:
-    """Whether the framework's folder has its own module or package ``top``."""
-    import os
-
-    return os.path.exists(os.path.join(root, top + ".py")) or os.path.isdir(os.path.join(root, top))
-
-
 def check(fw, r, ctx) -> None:
     """Import every ``python`` binding and compare its signature with the declared parameters."""
     if ctx is None or not ctx.options.check_imports:
@@ -144,20 +137,20 @@ def check(fw, r, ctx) -> None:
 
 
 def _check(fw, r, root: str) -> None:
+    # the check imports exactly as the runtime will (nexc.runtime.tools.import_target)
+    from nexc.runtime.tools import claim_namespace, has_own_module, loaded_from
+
     # a module of the same name imported earlier from elsewhere (another framework's `tools`, a test's
     # `helpers`) must not stand in for this framework's: set such modules aside while importing
     tops = {t.binding.target.partition(":")[0].split(".")[0] for t in fw.tools
             if t.binding is not None and t.binding.kind == "python"}
-    shadowing = {n: m for n, m in sys.modules.items() if n.split(".")[0] in tops
-                 and not str(getattr(m, "__file__", "") or "").startswith(root)
-                 and n.split(".")[0] not in sys.builtin_module_names and _beside(n.split(".")[0], root)}
+    shadowing = {n: m for n, m in sys.modules.items() if n.split(".")[0] in tops and not loaded_from(m, root)
+                 and n.split(".")[0] not in sys.builtin_module_names and has_own_module(root, n.split(".")[0])}
     for n in shadowing:
         del sys.modules[n]
     before = set(sys.modules)
     sys.path.insert(0, root)
     importlib.invalidate_caches()
-    from nexc.runtime.tools import claim_namespace  # the check imports exactly as the runtime will
-
     for top in tops:
         if top not in sys.modules:
             claim_namespace(root, top)
@@ -191,7 +184,6 @@ def _check(fw, r, root: str) -> None:
         except ValueError:
             pass
         for name in set(sys.modules) - before:
-            mod = sys.modules.get(name)
-            if str(getattr(mod, "__file__", "") or "").startswith(root):
+            if loaded_from(sys.modules.get(name), root):
                 del sys.modules[name]
         sys.modules.update(shadowing)

@@ -77,11 +77,13 @@ class ToolError(Exception):
     """A tool call the runtime refuses (bad arguments, unknown tool); its text is the observation."""
 
 
-def _own(root_dir: str, top: str) -> bool:
+def has_own_module(root_dir: str, top: str) -> bool:
+    """Whether the framework's folder ``root_dir`` has its own module or package ``top``."""
     return os.path.exists(os.path.join(root_dir, top + ".py")) or os.path.isdir(os.path.join(root_dir, top))
 
 
-def _under(mod: Any, root_dir: str) -> bool:
+def loaded_from(mod: Any, root_dir: str) -> bool:
+    """Whether the imported module ``mod`` (a file, a package or a namespace folder) lies under ``root_dir``."""
     f = getattr(mod, "__file__", None) or ""
     paths = list(getattr(mod, "__path__", None) or ())
     real = os.path.realpath(root_dir)
@@ -134,7 +136,7 @@ def _import_target(target: str, root_dir: str | None) -> Any:
                 sys.path.remove(root_dir)
             sys.path.insert(0, root_dir)
         cur = sys.modules.get(top)
-        if cur is not None and _own(root_dir, top) and not _under(cur, root_dir):
+        if cur is not None and has_own_module(root_dir, top) and not loaded_from(cur, root_dir):
             saved = {n: m for n, m in sys.modules.items() if n == top or n.startswith(top + ".")}
             for n in saved:
                 del sys.modules[n]

@@ -230,35 +230,41 @@ def test_openai_strict_null_for_an_optional_parameter_means_left_out(settings):
     assert observations[2].startswith("Error: invalid arguments for 'echo': 'text': None is not of type 'string'")
 
 
-def test_two_frameworks_with_a_tools_module_of_the_same_name_each_get_their_own(tmp_path):
-    """GAP and A4A run many frameworks in one process; `tools` of one must not stand in for the other's."""
+def _say_spec(d, target: str):
+    """A one-agent framework in ``d`` whose tool ``say`` is bound to ``target``."""
+    (d / "s.nex").write_text(f'nex 1\nllm m {{ model = "fake" }}\ntool say() -> str "Say." = python "{target}"\n'
+                             'agent a {\n  llm = m\n  prompt = "p"\n  tools = [say]\n}\n')
+    return d / "s.nex"
+
+
+def _run_say(spec) -> str:
+    """The answer of one run of ``spec`` on the fake server: the model calls ``say`` and answers its result."""
     import nexc
     from nexc.testing import FakeOpenAI, call, reply
 
+    def handle(req):
+        tool = [m for m in req.messages if m["role"] == "tool"]
+        return reply(tool[-1]["content"]) if tool else reply(tool_calls=[call("say", {})])
+
+    with FakeOpenAI(handle) as url:
+        return nexc.load(spec).run("go", base_url=url, api_key="k").output
+
+
+def test_two_frameworks_with_a_tools_module_of_the_same_name_each_get_their_own(tmp_path):
+    """GAP and A4A run many frameworks in one process; `tools` of one must not stand in for the other's."""
     outs = []
     for i, word in enumerate(("alpha", "beta")):
         d = tmp_path / f"fw{i}"
         d.mkdir()
         (d / "tools.py").write_text(f"def say() -> str:\n    return {word!r}\n")
-        (d / "s.nex").write_text('nex 1\nllm m { model = "fake" }\ntool say() -> str "Say." = python "tools:say"\n'
-                                 'agent a {\n  llm = m\n  prompt = "p"\n  tools = [say]\n}\n')
-        fw = nexc.load(d / "s.nex")
-
-        def handle(req):
-            tool = [m for m in req.messages if m["role"] == "tool"]
-            return reply(tool[-1]["content"]) if tool else reply(tool_calls=[call("say", {})])
-
-        with FakeOpenAI(handle) as url:
-            outs.append(fw.run("go", base_url=url, api_key="k").output)
+        outs.append(_run_say(_say_spec(d, "tools:say")))
     assert outs == ["alpha", "beta"]
 
 
 def test_a_tools_folder_without_init_wins_over_another_frameworks_tools_module(tmp_path):
     """A namespace folder ``tools/`` of the framework must not lose to a regular ``tools.py`` imported earlier
     from another framework (Python's path finder prefers regular modules anywhere on sys.path)."""
-    import nexc
     from nexc.pipeline import compile_path
-    from nexc.testing import FakeOpenAI, call, reply
 
     first = tmp_path / "fw0"
     first.mkdir()
@@ -268,18 +274,10 @@ def test_a_tools_folder_without_init_wins_over_another_frameworks_tools_module(t
     (second / "tools" / "speech.py").write_text("def say() -> str:\n    return 'namespace'\n")
     outs = []
     for d, target in ((first, "tools:say"), (second, "tools.speech:say")):
-        (d / "s.nex").write_text(f'nex 1\nllm m {{ model = "fake" }}\ntool say() -> str "Say." = python "{target}"\n'
-                                 'agent a {\n  llm = m\n  prompt = "p"\n  tools = [say]\n}\n')
-        res = compile_path(d / "s.nex", options={"check_imports": True})
+        spec = _say_spec(d, target)
+        res = compile_path(spec, options={"check_imports": True})
         assert not [x for x in res.reporter.sorted() if x.code == "NEX407"], res.reporter.sorted()
-        fw = nexc.load(d / "s.nex")
-
-        def handle(req):
-            tool = [m for m in req.messages if m["role"] == "tool"]
-            return reply(tool[-1]["content"]) if tool else reply(tool_calls=[call("say", {})])
-
-        with FakeOpenAI(handle) as url:
-            outs.append(fw.run("go", base_url=url, api_key="k").output)
+        outs.append(_run_say(spec))
     assert outs == ["module", "namespace"]
 
 
@@ -294,9 +292,7 @@ def test_frameworks_with_same_named_modules_check_imports_from_several_threads(t
         d = tmp_path / f"fw{i}"
         (d / "tools").mkdir(parents=True)
         (d / "tools" / "words.py").write_text(f"def say() -> str:\n    return 'w{i}'\n")
-        (d / "s.nex").write_text('nex 1\nllm m { model = "fake" }\ntool say() -> str "Say." = python "tools.words:say"\n'
-                                 'agent a {\n  llm = m\n  prompt = "p"\n  tools = [say]\n}\n')
-        specs.append(d / "s.nex")
+        specs.append(_say_spec(d, "tools.words:say"))
     found: list = []
     for _ in range(10):
         start = threading.Barrier(len(specs))
