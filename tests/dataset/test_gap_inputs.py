@@ -68,10 +68,12 @@ def runs(tmp_path_factory) -> tuple[Path, dict[str, dict]]:
     (tmp / "tools.py").write_text("def add(a: int, b: int) -> int:\n    return a + b\n")
     queries = _queries(6)
     (tmp / "queries.jsonl").write_text("".join(json.dumps(q) + "\n" for q in queries))
-    with FakeOpenAI(handler) as url:
+    server = FakeOpenAI(handler)
+    with server as url:
         result = CliRunner().invoke(cli, ["gap", "run", str(tmp / "s.nex"), "--queries", str(tmp / "queries.jsonl"),
                                           "--out", str(tmp / "RUNS"), "--base-url", url, "--api-key", "k"])
     assert result.exit_code == 0, result.output
+    (tmp / "received.jsonl").write_text("".join(json.dumps(r.body, sort_keys=True) + "\n" for r in server.requests))
     first = sorted((tmp / "RUNS" / "trajectories").glob("*.jsonl"))[0]
     lines = first.read_text().splitlines()
     killed = [json.loads(x) | {"trace_id": "killed-run"} for x in lines]
@@ -111,6 +113,25 @@ def test_a_gap_run_folder_builds_with_each_query_provenance(runs, tmp_path):
     stats = json.loads((out / "stats.json").read_text())
     assert stats["inputs"]["runs_left_out"] == {"uncommitted": 1}
     assert stats["inputs"]["skipped"] == {"uncommitted-run": 4}  # the killed item's records, torn line included
+
+
+def test_gap_run_samples_are_what_the_server_received(runs, tmp_path):
+    """The seam GAP adds: every record of a gap run holds the request body the server received, and the
+    samples built from the RUNS/ folder are the samples of those trajectory files built directly (which
+    tests/dataset/test_what_was_sent.py shows to be the requests as sent, byte for byte)."""
+    folder, _ = runs
+    received = set((folder.parent / "received.jsonl").read_text().splitlines())
+    committed = {r["trace_id"] for r in _results(folder)}
+    files = sorted(p for p in (folder / "trajectories").glob("*.jsonl") if "killed" not in p.name)
+    records = [json.loads(x) for p in files for x in p.read_text().splitlines()]
+    assert records and {r["trace_id"] for r in records} == committed
+    assert all(json.dumps(r["request"], sort_keys=True) in received for r in records)
+    build_dataset([folder], ["openai", "qwen3_coder"], tmp_path / "runs")
+    build_dataset(files, ["openai", "qwen3_coder"], tmp_path / "direct")
+    for fmt in ("openai", "qwen3_coder"):
+        got = [(s["text"], s["assistant_spans"], s["messages"]) for s in _samples(tmp_path / "runs", fmt)]
+        want = [(s["text"], s["assistant_spans"], s["messages"]) for s in _samples(tmp_path / "direct", fmt)]
+        assert got == want and len(got) == len(records)
 
 
 def _verdicts(path: Path, verdicts: dict[str, str | None]) -> Path:

@@ -155,6 +155,13 @@ def test_samples_are_what_was_sent(fid, tmp_path):
             assert last.startswith(rec["reply"]["raw"]) or rec["reply"]["raw"] in last
         texts.append(sample)
 
+    # --loss last-turn: the same text, byte for byte; only the reply of each call is trained
+    last_out = tmp_path / "data-last"
+    build_dataset([trace], [fmt.id], last_out, loss="last-turn")
+    last = [json.loads(line) for line in (last_out / entry["data"]).read_text(encoding="utf-8").splitlines()]
+    assert [x["text"] for x in last] == [x["text"] for x in samples]
+    assert [x["assistant_spans"] for x in last] == [x["assistant_spans"][-1:] for x in samples]
+
     # a tokenizer built here: apply_chat_template renders the sample and masks exactly the spans
     specials = sorted({m for s in texts for m in MARKUP.findall(s["text"])} | {str(v) for k, v in kwargs.items()
                                                                                if k.endswith("_token")})
