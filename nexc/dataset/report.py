@@ -8,13 +8,12 @@ only where a build used them, so a default build's stats are as they always were
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nexc import fileio
 from nexc.dataset import manifest as mf
 from nexc.version import __version__
 
@@ -29,8 +28,6 @@ LEGACY_NOTES = {
 }
 #: manifest keys of the options a resume must repeat, with the value an older manifest without them means
 MODES = {"loss": "all", "bad_turns": "drop", "min_verdict": None}
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
 
 
 class DatasetError(Exception):
@@ -129,11 +126,7 @@ class BuildReport:
 
 def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".nexc-")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o666 & ~_UMASK)
-    os.replace(tmp, path)
+    fileio.write_atomic(path, text)
 
 
 def check_existing(out_dir: Path, granularity: str, formats: dict[str, dict],

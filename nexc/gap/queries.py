@@ -23,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from nexc.diagnostics import Reporter
+from nexc.fileio import write_atomic
 from nexc.gap.job import Job
 from nexc.gap.personas import Pool, load_personas
 from nexc.gap.sample import Allocator
@@ -99,12 +100,8 @@ class FitCache:
 
 def save_pool(pool: Pool, path: Path) -> None:
     """The run's pool version (input personas and rewritten ones, with their parents), atomically."""
-    fd, tmp = tempfile.mkstemp(prefix=".personas.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        for p in pool.personas:
-            f.write(json.dumps({"id": p.id, "persona": p.text, "persona_chinese": p.zh, "parent": p.parent},
-                               ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
+    write_atomic(path, "".join(json.dumps({"id": p.id, "persona": p.text, "persona_chinese": p.zh,
+                                           "parent": p.parent}, ensure_ascii=False) + "\n" for p in pool.personas))
 
 
 def _draws(job: Job, tax: Taxonomy, pool: Pool, out: Path, job_hash: str) -> list[dict]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
+
+from nexc.fileio import write_atomic
 
 
 class StatsError(ValueError):
@@ -46,18 +46,7 @@ def write_counts(path: str | Path, framework: str, counts: dict[str, int]) -> No
                           "max_count": max(values, default=0),
                           "avg_count": (sum(values) / len(values)) if values else 0}}
     p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(doc, f, ensure_ascii=False, indent=2)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, p)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomic(p, json.dumps(doc, ensure_ascii=False, indent=2) + "\n", fsync=True)
 
 
 @contextlib.contextmanager

@@ -174,10 +174,6 @@ def _safe(r: Rule, call, args: tuple, run: Run, inputs: Inputs) -> list:
         return []
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    write_atomic_bytes(path, data)
-
-
 def filter_paths(paths, out, *, rule_ids=None, disable=(), cfg: Config | None = None, judge=None) -> dict:
     """Filter the runs of ``paths`` into ``out`` (see the module docstring); returns the report. ``judge``: a
     callable ``judge(kept_runs, out) -> dict`` run on the kept runs (:func:`nexc.gap.judge.judge_runs`)."""
@@ -208,11 +204,11 @@ def filter_paths(paths, out, *, rule_ids=None, disable=(), cfg: Config | None = 
             by_rule[f.rule]["findings"] += 1
         dropped.append({"trace_id": tid, "source": inputs.sources[tid], "rules": ids,
                         "findings": [f.as_dict() for f in fs]})
-    _write_atomic(out / "kept.jsonl", b"".join(x + b"\n" for run in kept for x in run.lines))
-    _write_atomic(out / "dropped.jsonl", "".join(json.dumps(d, ensure_ascii=False, sort_keys=True) + "\n"
+    write_atomic_bytes(out / "kept.jsonl", b"".join(x + b"\n" for run in kept for x in run.lines))
+    write_atomic_bytes(out / "dropped.jsonl", "".join(json.dumps(d, ensure_ascii=False, sort_keys=True) + "\n"
                                                  for d in dropped).encode("utf-8"))
     if inputs.committed_only:  # provenance travels with the kept runs, for `nexc dataset build OUT/`
-        _write_atomic(out / "results.jsonl", b"".join(r.result_line + b"\n" for r in kept if r.result_line))
+        write_atomic_bytes(out / "results.jsonl", b"".join(r.result_line + b"\n" for r in kept if r.result_line))
     report = {"runs": {"in": len(inputs.runs), "kept": len(kept), "dropped": len(dropped),
                        "uncommitted": len(uncommitted)},
               "records": {"in": inputs.records, "kept": sum(len(r.lines) for r in kept)},
@@ -220,6 +216,6 @@ def filter_paths(paths, out, *, rule_ids=None, disable=(), cfg: Config | None = 
               "seconds": round(seconds, 3), "records_per_s": round(inputs.records / seconds, 1) if seconds else None}
     if judge is not None:
         report["judge"] = judge(kept, out)
-    _write_atomic(out / "report.json", (json.dumps(report, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+    write_atomic_bytes(out / "report.json", (json.dumps(report, indent=2, sort_keys=True) + "\n").encode("utf-8"))
     report["problems"] = inputs.problems
     return report

@@ -189,7 +189,8 @@ def judge_runs(runs: list[Run], out: str | Path, opts: JudgeOptions) -> dict:
     """Judge ``runs`` (concurrently), write ``OUT/verdicts.jsonl`` in their order; returns the costs."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from nexc.gap.filter.runner import _write_atomic, load_records
+    from nexc.fileio import write_atomic_bytes
+    from nexc.gap.filter.runner import load_records
 
     out = Path(out)
     judge = Judge(opts)
@@ -204,7 +205,7 @@ def judge_runs(runs: list[Run], out: str | Path, opts: JudgeOptions) -> dict:
     with ThreadPoolExecutor(max_workers=max(1, opts.concurrency)) as ex:
         results = list(ex.map(one, runs))
     good = [r for r in results if "verdict" in r]
-    _write_atomic(out / "verdicts.jsonl", "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n"
+    write_atomic_bytes(out / "verdicts.jsonl", "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n"
                                                   for r in good).encode("utf-8"))
     sent = sum(r["judge"]["sent_tokens"] for r in good)
     base = sum(r["judge"]["one_pass_tokens"] for r in good)
